@@ -1,0 +1,197 @@
+//! Label masks: which voxels form the region of interest (ROI), and checks that a mask fits its image.
+
+use ndarray::{Array3, ArrayView3, Axis};
+
+use super::{size_xyz, Geometry, Image};
+use crate::error::{Error, Result};
+
+/// The voxels of one label of a label image, on the label image's grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mask {
+    roi: Array3<bool>,
+    geometry: Geometry,
+}
+
+/// The smallest box holding every ROI voxel, in array order `[z, y, x]`, bounds inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BoundingBox {
+    /// First index along z, y, x.
+    pub lower: [usize; 3],
+    /// Last index (inclusive) along z, y, x.
+    pub upper: [usize; 3],
+}
+
+impl BoundingBox {
+    /// Extent along z, y, x.
+    pub fn shape(&self) -> [usize; 3] {
+        [
+            self.upper[0] - self.lower[0] + 1,
+            self.upper[1] - self.lower[1] + 1,
+            self.upper[2] - self.lower[2] + 1,
+        ]
+    }
+
+    /// The box grown by `pad` voxels on every side, clipped to an array of shape `dim` (z, y, x).
+    pub fn padded(&self, pad: usize, dim: [usize; 3]) -> BoundingBox {
+        let mut out = *self;
+        for a in 0..3 {
+            out.lower[a] = self.lower[a].saturating_sub(pad);
+            out.upper[a] = (self.upper[a] + pad).min(dim[a] - 1);
+        }
+        out
+    }
+}
+
+impl Mask {
+    /// The voxels of `labels` equal to `label`.
+    ///
+    /// Label images hold integers: a voxel value that is not an integer (a probability map, a mask
+    /// interpolated without nearest neighbour) is an error rather than a silent threshold.
+    pub fn from_labels(labels: &Image, label: i64) -> Result<Mask> {
+        let data = labels.data();
+        if let Some((idx, v)) = data
+            .indexed_iter()
+            .find(|(_, v)| !(v.is_finite() && v.fract() == 0.0))
+        {
+            return Err(Error::format(format!(
+                "mask holds the non-integer value {v} at voxel (x={}, y={}, z={}); masks must be integer label images",
+                idx.2, idx.1, idx.0
+            )));
+        }
+        let target = label as f64;
+        let roi = data.mapv(|v| v == target);
+        Ok(Mask {
+            roi,
+            geometry: *labels.geometry(),
+        })
+    }
+
+    /// A mask from a boolean array indexed `[z, y, x]` and a geometry.
+    pub fn from_array(roi: Array3<bool>, geometry: Geometry) -> Result<Mask> {
+        geometry.validate()?;
+        if roi.is_empty() {
+            return Err(Error::invalid("mask has no voxels"));
+        }
+        Ok(Mask { roi, geometry })
+    }
+
+    /// ROI membership, indexed `[z, y, x]`.
+    pub fn roi(&self) -> ArrayView3<'_, bool> {
+        self.roi.view()
+    }
+
+    /// The grid's geometry.
+    pub fn geometry(&self) -> &Geometry {
+        &self.geometry
+    }
+
+    /// Size along x, y, z.
+    pub fn size(&self) -> [usize; 3] {
+        size_xyz(self.roi.dim())
+    }
+
+    /// Number of ROI voxels.
+    pub fn count(&self) -> usize {
+        self.roi.iter().filter(|&&b| b).count()
+    }
+
+    /// The ROI's bounding box, or `None` when the ROI is empty.
+    pub fn bounding_box(&self) -> Option<BoundingBox> {
+        bounding_box(self.roi.view())
+    }
+}
+
+/// The bounding box of the `true` voxels of `roi`, or `None` when there are none.
+pub fn bounding_box(roi: ArrayView3<'_, bool>) -> Option<BoundingBox> {
+    let mut lower = [usize::MAX; 3];
+    let mut upper = [0usize; 3];
+    for a in 0..3 {
+        let lanes: Vec<bool> = roi
+            .axis_iter(Axis(a))
+            .map(|plane| plane.iter().any(|&b| b))
+            .collect();
+        let first = lanes.iter().position(|&b| b)?;
+        let last = lanes.iter().rposition(|&b| b)?;
+        lower[a] = first;
+        upper[a] = last;
+    }
+    Some(BoundingBox { lower, upper })
+}
+
+/// Checks that a mask lies on the image's grid, as ITK does before a filter reads both: the same size, and
+/// spacing and origin equal within `tolerance x spacing_x` (element-wise), direction within `tolerance`.
+///
+/// This is PyRadiomics' `geometryTolerance` (ITK's coordinate and direction tolerances, default 1e-6). The
+/// error names what differs and by how much.
+pub fn check_same_grid(
+    image: (&Geometry, [usize; 3]),
+    mask: (&Geometry, [usize; 3]),
+    tolerance: f64,
+) -> Result<()> {
+    let (ig, isize) = image;
+    let (mg, msize) = mask;
+    if isize != msize {
+        return Err(Error::geometry(format!(
+            "mask size {msize:?} differs from image size {isize:?} (x, y, z)"
+        )));
+    }
+    let coord_tol = tolerance * ig.spacing[0];
+    let worst = |a: &[f64], b: &[f64]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f64, f64::max)
+    };
+    let ds = worst(&ig.spacing, &mg.spacing);
+    if ds > coord_tol {
+        return Err(Error::geometry(format!(
+            "mask spacing {:?} differs from image spacing {:?} by up to {ds:e} mm (tolerance {coord_tol:e}; see geometryTolerance)",
+            mg.spacing, ig.spacing
+        )));
+    }
+    let dor = worst(&ig.origin, &mg.origin);
+    if dor > coord_tol {
+        return Err(Error::geometry(format!(
+            "mask origin {:?} differs from image origin {:?} by up to {dor:e} mm (tolerance {coord_tol:e}; see geometryTolerance)",
+            mg.origin, ig.origin
+        )));
+    }
+    let dd = worst(&ig.direction, &mg.direction);
+    if dd > tolerance {
+        return Err(Error::geometry(format!(
+            "mask direction {:?} differs from image direction {:?} by up to {dd:e} (tolerance {tolerance:e}; see geometryTolerance)",
+            mg.direction, ig.direction
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounding_box_of_a_block() {
+        let mut roi = Array3::from_elem((4, 5, 6), false);
+        roi[[1, 2, 3]] = true;
+        roi[[2, 4, 1]] = true;
+        let bb = bounding_box(roi.view()).unwrap();
+        assert_eq!(bb.lower, [1, 2, 1]);
+        assert_eq!(bb.upper, [2, 4, 3]);
+        assert_eq!(bb.shape(), [2, 3, 3]);
+        assert_eq!(bb.padded(1, [4, 5, 6]).upper, [3, 4, 4]);
+        assert!(bounding_box(Array3::from_elem((2, 2, 2), false).view()).is_none());
+    }
+
+    #[test]
+    fn grid_check_names_what_differs() {
+        let g = Geometry::new([1.0, 1.0, 2.0], [0.0; 3]);
+        let mut m = g;
+        m.origin[2] = 0.5;
+        let err = check_same_grid((&g, [3, 3, 3]), (&m, [3, 3, 3]), 1e-6).unwrap_err();
+        assert!(err.message().contains("origin"), "{err}");
+        assert!(check_same_grid((&g, [3, 3, 3]), (&m, [3, 3, 3]), 1.0).is_ok());
+        let err = check_same_grid((&g, [3, 3, 3]), (&g, [3, 3, 4]), 1e-6).unwrap_err();
+        assert!(err.message().contains("size"), "{err}");
+    }
+}

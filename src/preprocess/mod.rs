@@ -1,0 +1,5 @@
+//! Preparing an image for feature classes: cropping to the ROI, discretising grey levels.
+
+pub mod discretise;
+
+pub use discretise::{bin_edges, discretise, Binning, GreyLevels};
