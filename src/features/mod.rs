@@ -9,6 +9,72 @@
 //! they read no files and parse no settings.
 
 pub mod firstorder;
+pub mod texture;
+
+/// How the texture classes look at the ROI (PyRadiomics' texture settings).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextureSettings {
+    /// Chebyshev distances of the neighbours compared (`distances`, default `[1]`).
+    pub distances: Vec<usize>,
+    /// Count each GLCM pair in both directions (`symmetricalGLCM`, default true).
+    pub symmetrical_glcm: bool,
+    /// How GLCM/GLRLM matrices of different angles are combined (`weightingNorm`, default none: features
+    /// are computed per angle and averaged).
+    pub weighting_norm: Option<WeightingNorm>,
+    /// Coarseness of the dependence criterion |i − j| ≤ α (`gldm_a`, default 0).
+    pub gldm_a: f64,
+    /// Compute texture slice by slice (`force2D`, default false).
+    pub force2d: bool,
+    /// The array dimension normal to the slices when `force2d` (`force2Ddimension`, 0 = z, the default).
+    pub force2d_dimension: usize,
+}
+
+impl Default for TextureSettings {
+    fn default() -> TextureSettings {
+        TextureSettings {
+            distances: vec![1],
+            symmetrical_glcm: true,
+            weighting_norm: None,
+            gldm_a: 0.0,
+            force2d: false,
+            force2d_dimension: 0,
+        }
+    }
+}
+
+impl TextureSettings {
+    /// The plane restriction for [`texture::angles`].
+    pub fn plane(&self) -> Option<usize> {
+        self.force2d.then_some(self.force2d_dimension)
+    }
+}
+
+/// PyRadiomics' `weightingNorm`: angle matrices are weighted by the norm of their offset (in mm) and summed
+/// into one matrix before features are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeightingNorm {
+    /// weight exp(−‖d‖₁²)
+    Manhattan,
+    /// weight exp(−‖d‖₂²)
+    Euclidean,
+    /// weight exp(−‖d‖∞²)
+    Infinity,
+    /// weight 1: the matrices are summed
+    NoWeighting,
+}
+
+impl WeightingNorm {
+    /// The norm of a PyRadiomics `weightingNorm` value.
+    pub fn from_name(name: &str) -> Option<WeightingNorm> {
+        Some(match name {
+            "manhattan" => WeightingNorm::Manhattan,
+            "euclidean" => WeightingNorm::Euclidean,
+            "infinity" => WeightingNorm::Infinity,
+            "no_weighting" => WeightingNorm::NoWeighting,
+            _ => return None,
+        })
+    }
+}
 
 /// A feature's name and properties, one row of a class's registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
