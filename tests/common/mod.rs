@@ -1,4 +1,6 @@
 //! Shared helpers for integration tests: where the reference data lives, and reading its tables.
+
+pub mod npy;
 #![allow(dead_code)]
 
 use std::path::PathBuf;
