@@ -1,7 +1,7 @@
 //! Shared helpers for integration tests: where the reference data lives, and reading its tables.
+#![allow(dead_code)]
 
 pub mod npy;
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 
