@@ -5,10 +5,15 @@
 #![deny(missing_docs)]
 
 pub mod error;
-pub mod image;
-
-pub use error::{Error, ErrorKind, Result};
-pub use image::{Geometry, Image, Mask};
+pub mod extract;
 pub mod features;
+pub mod image;
 pub mod numeric;
 pub mod preprocess;
+pub mod settings;
+pub mod synthetic;
+
+pub use error::{Error, ErrorKind, Result};
+pub use extract::{Extractor, Features};
+pub use image::{Geometry, Image, Mask};
+pub use settings::Settings;

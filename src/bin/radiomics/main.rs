@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod demo;
+mod extract;
+
 /// Radiomics features (PyRadiomics-compatible) and models, from the command line.
 #[derive(Parser)]
 #[command(name = "radiomics", version, about)]
@@ -14,11 +17,19 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Extract the features of one case (image + mask) as `name,value` CSV.
+    Extract(extract::ExtractArgs),
+    /// Run on a built-in synthetic phantom (no files needed) and print the features.
+    Demo(demo::DemoArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: Result<(), radiomics::Error> = match cli.command {};
+    let result = match cli.command {
+        Command::Extract(a) => extract::run(a),
+        Command::Demo(a) => demo::run(a),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -1,0 +1,533 @@
+//! The extraction pipeline: settings × image × mask → ordered, named features.
+//!
+//! The stages, in PyRadiomics' order (`featureextractor.execute`), each a plain function over plain data:
+//!
+//! 1. the label image becomes a [`Mask`] of `label`; it must lie on the image's grid within
+//!    `geometryTolerance` (or is resampled onto it with `correctMask`);
+//! 2. `normalize`: the whole image is z-scored (ITK's `Normalize`: sample SD), outliers clipped at
+//!    ± `removeOutliers`, then scaled by `normalizeScale`;
+//! 3. `resampledPixelSpacing`: image and mask resampled (or, with `preCrop`, only cropped);
+//! 4. the ROI is checked (`minimumROIDimensions`, `minimumROISize`) and its bounding box found;
+//! 5. `resegmentRange`: voxels outside the range leave the ROI (the bounding box is then the
+//!    re-segmented ROI's);
+//! 6. shape features on the mask (re-segmented only with `resegmentShape`), cropped to that bounding box —
+//!    as PyRadiomics crops it, even where the box is the re-segmented ROI's;
+//! 7. per enabled image type: the derived images, each cropped to the bounding box, discretised once, then
+//!    every enabled class.
+//!
+//! Output order is PyRadiomics': shape, shape2D, then per image type (document order) first-order, GLCM,
+//! GLDM, GLRLM, GLSZM, NGTDM; within a class, its registry order.
+//!
+//! # Deliberate differences from PyRadiomics
+//! - A mask with non-integer values is an error (PyRadiomics truncates it to UInt32).
+//! - NaN or infinite intensities inside the ROI are an error naming the first such voxel (PyRadiomics
+//!   yields NaN for some features and fails in discretisation for others).
+//! - Features of a class enabled by name come out in registry order, not in the order they were listed.
+
+use ndarray::{s, ArrayView3};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::features::{firstorder, FeatureClass};
+use crate::image::{check_same_grid, BoundingBox, Image, Mask};
+use crate::preprocess::discretise;
+use crate::settings::{ImageType, Params, ResegmentMode, Selection, Settings};
+
+/// An ordered list of named feature values, as PyRadiomics returns them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Features {
+    names: Vec<String>,
+    values: Vec<f64>,
+}
+
+impl Features {
+    /// An empty feature set.
+    pub fn new() -> Features {
+        Features::default()
+    }
+
+    /// Appends a feature.
+    pub fn push(&mut self, name: impl Into<String>, value: f64) {
+        self.names.push(name.into());
+        self.values.push(value);
+    }
+
+    /// Appends every feature of `other`, each name prefixed with `prefix` (nothing added when empty).
+    pub fn extend_prefixed(&mut self, prefix: &str, other: &Features) {
+        for (n, &v) in other.iter() {
+            if prefix.is_empty() {
+                self.push(n, v);
+            } else {
+                self.push(format!("{prefix}_{n}"), v);
+            }
+        }
+    }
+
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when there are no features.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Feature names, in order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Feature values, in order.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// The value of the feature `name`.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| self.values[i])
+    }
+
+    /// (name, value) pairs in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &f64)> {
+        self.names
+            .iter()
+            .map(String::as_str)
+            .zip(self.values.iter())
+    }
+
+    /// CSV with the header `name,value`, one feature per row, values in shortest round-trip form.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("name,value\n");
+        for (n, v) in self.iter() {
+            out.push_str(n);
+            out.push(',');
+            out.push_str(&format_value(*v));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// A JSON object `{name: value}` in order; non-finite values are written as `null`.
+    pub fn to_json(&self) -> String {
+        let mut m = serde_json::Map::new();
+        for (n, &v) in self.iter() {
+            m.insert(
+                n.to_string(),
+                serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into),
+            );
+        }
+        serde_json::to_string_pretty(&serde_json::Value::Object(m)).expect("JSON of plain values")
+    }
+}
+
+/// Shortest text that reads back to the same `f64` (`nan`, `inf`, `-inf` for non-finite values).
+pub fn format_value(v: f64) -> String {
+    if v.is_nan() {
+        "nan".to_string()
+    } else if v.is_infinite() {
+        if v > 0.0 { "inf" } else { "-inf" }.to_string()
+    } else {
+        format!("{v:?}")
+    }
+}
+
+/// A progress report: the fraction done in [0, 1]. Returning `false` cancels the extraction.
+pub type Progress<'a> = &'a mut dyn FnMut(f64) -> bool;
+
+/// Computes features from an image and a label image with fixed settings. Immutable, so one extractor can
+/// serve several threads.
+#[derive(Debug, Clone, Default)]
+pub struct Extractor {
+    settings: Settings,
+}
+
+impl Extractor {
+    /// An extractor with these settings.
+    pub fn new(settings: Settings) -> Extractor {
+        Extractor { settings }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Every enabled feature of the ROI `label` (from the settings) of `labels` in `image`.
+    pub fn extract(&self, image: &Image, labels: &Image) -> Result<Features> {
+        self.extract_with_progress(image, labels, &mut |_| true)
+    }
+
+    /// As [`extract`](Self::extract), reporting progress; stops with [`ErrorKind::Cancelled`] when
+    /// `progress` returns false.
+    pub fn extract_with_progress(
+        &self,
+        image: &Image,
+        labels: &Image,
+        progress: Progress<'_>,
+    ) -> Result<Features> {
+        let p = self.settings.params();
+        let mask = select_label(labels, p.label)?;
+        if let Err(e) = check_same_grid(
+            (image.geometry(), image.size()),
+            (mask.geometry(), mask.size()),
+            p.geometry_tolerance,
+        ) {
+            if !p.correct_mask {
+                return Err(e.context("image and mask do not share a grid (or set correctMask)"));
+            }
+            return Err(Error::setting(
+                "setting 'correctMask': resampling a mask onto the image grid is not implemented yet",
+            ));
+        }
+        let mut image = image.clone();
+        if p.normalize {
+            image = normalize(&image, p.normalize_scale, p.remove_outliers)?;
+        }
+        if p.resampled_pixel_spacing.is_some() {
+            return Err(Error::setting(
+                "setting 'resampledPixelSpacing': resampling is not implemented yet",
+            ));
+        }
+        let mask = if p.pre_crop {
+            let bb = check_roi(&mask, p)?;
+            let bb = bb.padded(p.pad_distance, dim3(mask.roi()));
+            let cropped_image = crop_image(&image, &bb)?;
+            let cropped_mask = crop_mask(&mask, &bb)?;
+            image = cropped_image;
+            cropped_mask
+        } else {
+            mask
+        };
+        let mut bbox = check_roi(&mask, p)?;
+        let mut shape_mask = mask.clone();
+        let mut roi_mask = mask;
+        if let Some(range) = &p.resegment_range {
+            let reseg = resegment(&image, &roi_mask, range, p.resegment_mode)?;
+            bbox = check_roi(&reseg, p)?;
+            if p.resegment_shape {
+                shape_mask = reseg.clone();
+            }
+            roi_mask = reseg;
+        }
+        check_finite(&image, &roi_mask, &bbox)?;
+
+        let mut out = Features::new();
+        let classes = self.settings.feature_classes();
+        let steps = 1 + self.settings.image_types().len();
+        let mut done = 0usize;
+        let mut report = |done: usize| -> Result<()> {
+            if progress(done as f64 / steps as f64) {
+                Ok(())
+            } else {
+                Err(Error::new(
+                    ErrorKind::Cancelled,
+                    "extraction cancelled by the caller",
+                ))
+            }
+        };
+        report(0)?;
+
+        // Shape: once, on the mask, in the original image's space.
+        let shape_roi = crop3(shape_mask.roi(), &bbox);
+        for (class, selection) in classes.iter().filter(|(c, _)| c.is_shape()) {
+            let values = compute_shape(*class, shape_roi, image.spacing(), p)?;
+            if let Some(values) = values {
+                push_selected(&mut out, "original", *class, selection, &values)?;
+            }
+        }
+        done += 1;
+        report(done)?;
+
+        for it in self.settings.image_types() {
+            let derived = derive_images(it.kind, &image, &it.params)?;
+            for (type_name, derived_image) in derived {
+                let cropped = crop3(derived_image.data(), &bbox);
+                let roi = crop3(roi_mask.roi(), &bbox);
+                compute_classes(
+                    &mut out,
+                    &type_name,
+                    cropped,
+                    roi,
+                    derived_image.spacing(),
+                    &it.params,
+                    classes,
+                )?;
+            }
+            done += 1;
+            report(done)?;
+        }
+        Ok(out)
+    }
+}
+
+/// The mask of `label` in `labels`, with PyRadiomics' checks: something is segmented, and `label` is one
+/// of the labels present (the error lists them).
+pub fn select_label(labels: &Image, label: i64) -> Result<Mask> {
+    let mask = Mask::from_labels(labels, label)?;
+    if mask.count() > 0 {
+        return Ok(mask);
+    }
+    let mut present: Vec<i64> = labels
+        .data()
+        .iter()
+        .filter(|&&v| v != 0.0)
+        .map(|&v| v as i64)
+        .collect();
+    present.sort_unstable();
+    present.dedup();
+    if present.is_empty() {
+        return Err(Error::empty_roi(
+            "the mask is empty: no voxel is labelled (nothing is segmented)",
+        ));
+    }
+    let shown: Vec<String> = present.iter().take(20).map(i64::to_string).collect();
+    Err(Error::empty_roi(format!(
+        "label {label} is not present in the mask; labels present: {}{}",
+        shown.join(", "),
+        if present.len() > 20 { ", ..." } else { "" }
+    )))
+}
+
+/// PyRadiomics' `checkMask`: the ROI's bounding box, after checking that it extends over at least
+/// `minimumROIDimensions` dimensions and has more than `minimumROISize` voxels.
+pub fn check_roi(mask: &Mask, p: &Params) -> Result<BoundingBox> {
+    let bb = mask
+        .bounding_box()
+        .ok_or_else(|| Error::empty_roi(format!("label {} is not present in the mask", p.label)))?;
+    let ndims = bb.shape().iter().filter(|&&n| n > 1).count();
+    if ndims == 0 {
+        return Err(Error::empty_roi(
+            "the ROI is a single voxel; features cannot be computed from one voxel",
+        ));
+    }
+    if ndims < p.minimum_roi_dimensions {
+        return Err(Error::empty_roi(format!(
+            "the ROI extends over {ndims} dimension(s), fewer than minimumROIDimensions = {}",
+            p.minimum_roi_dimensions
+        )));
+    }
+    if let Some(min) = p.minimum_roi_size {
+        let n = mask.count();
+        if n <= min {
+            return Err(Error::empty_roi(format!(
+                "the ROI has {n} voxels; more than minimumROISize = {min} are needed"
+            )));
+        }
+    }
+    Ok(bb)
+}
+
+fn dim3<T>(a: ArrayView3<'_, T>) -> [usize; 3] {
+    let (z, y, x) = a.dim();
+    [z, y, x]
+}
+
+fn crop3<'a, T>(a: ArrayView3<'a, T>, bb: &BoundingBox) -> ArrayView3<'a, T> {
+    a.slice_move(s![
+        bb.lower[0]..=bb.upper[0],
+        bb.lower[1]..=bb.upper[1],
+        bb.lower[2]..=bb.upper[2]
+    ])
+}
+
+/// The geometry of the sub-grid starting at `bb.lower`.
+fn crop_geometry(g: &crate::Geometry, bb: &BoundingBox) -> crate::Geometry {
+    let mut out = *g;
+    out.origin = g.index_to_world([bb.lower[2] as f64, bb.lower[1] as f64, bb.lower[0] as f64]);
+    out
+}
+
+fn crop_image(image: &Image, bb: &BoundingBox) -> Result<Image> {
+    Image::new(
+        crop3(image.data(), bb).to_owned(),
+        crop_geometry(image.geometry(), bb),
+    )
+}
+
+fn crop_mask(mask: &Mask, bb: &BoundingBox) -> Result<Mask> {
+    Mask::from_array(
+        crop3(mask.roi(), bb).to_owned(),
+        crop_geometry(mask.geometry(), bb),
+    )
+}
+
+/// ITK's `Normalize` (mean and sample SD of the whole image, sums compensated), then clipping at
+/// ± `outliers` and scaling, as PyRadiomics' `normalizeImage`.
+pub fn normalize(image: &Image, scale: f64, outliers: Option<f64>) -> Result<Image> {
+    let data = image.data();
+    let n = data.len() as f64;
+    let (mut sum, mut c1) = (0.0f64, 0.0f64);
+    let (mut sq, mut c2) = (0.0f64, 0.0f64);
+    for &v in data.iter() {
+        // Kahan summation, as ITK's CompensatedSummation.
+        let y = v - c1;
+        let t = sum + y;
+        c1 = (t - sum) - y;
+        sum = t;
+        let y = v * v - c2;
+        let t = sq + y;
+        c2 = (t - sq) - y;
+        sq = t;
+    }
+    let mean = sum / n;
+    let var = (sq - sum * sum / n) / (n - 1.0);
+    let sd = var.sqrt();
+    if !(sd.is_finite() && sd > 0.0) {
+        return Err(Error::invalid(
+            "normalize: the image is constant (or not finite); it cannot be z-scored",
+        ));
+    }
+    let out = data.mapv(|v| {
+        let mut z = (v - mean) / sd;
+        if let Some(o) = outliers {
+            z = z.clamp(-o, o);
+        }
+        z * scale
+    });
+    Image::new(out, *image.geometry())
+}
+
+/// PyRadiomics' `resegmentMask`: keeps the ROI voxels whose intensity lies in the range (read according to
+/// `mode`); fewer than two voxels left is an error.
+pub fn resegment(image: &Image, mask: &Mask, range: &[f64], mode: ResegmentMode) -> Result<Mask> {
+    let values: Vec<f64> = image
+        .data()
+        .iter()
+        .zip(mask.roi().iter())
+        .filter_map(|(&v, &m)| m.then_some(v))
+        .collect();
+    let mut sorted = range.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let thresholds: Vec<f64> = match mode {
+        ResegmentMode::Absolute => sorted,
+        ResegmentMode::Relative => {
+            let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            sorted.iter().map(|t| max * t).collect()
+        }
+        ResegmentMode::Sigma => {
+            let mean = crate::numeric::mean(&values);
+            let sd = crate::numeric::central_moment(&values, 2).sqrt();
+            sorted.iter().map(|t| mean + sd * t).collect()
+        }
+    };
+    let lo = thresholds[0];
+    let hi = thresholds.get(1).copied();
+    let roi = ndarray::Zip::from(image.data())
+        .and(mask.roi())
+        .map_collect(|&v, &m| m && v >= lo && hi.is_none_or(|h| v <= h));
+    let kept = roi.iter().filter(|&&b| b).count();
+    if kept <= 1 {
+        return Err(Error::empty_roi(format!(
+            "re-segmentation to {thresholds:?} left {kept} voxel(s) in the ROI; at least 2 are needed"
+        )));
+    }
+    Mask::from_array(roi, *mask.geometry())
+}
+
+fn check_finite(image: &Image, mask: &Mask, bb: &BoundingBox) -> Result<()> {
+    let img = crop3(image.data(), bb);
+    let roi = crop3(mask.roi(), bb);
+    let bad = ndarray::Zip::indexed(img)
+        .and(roi)
+        .fold(None, |found, idx, &v, &m| {
+            found.or_else(|| (m && !v.is_finite()).then_some((idx, v)))
+        });
+    if let Some(((z, y, x), v)) = bad {
+        return Err(Error::invalid(format!(
+            "the image holds {v} inside the ROI at voxel (x={}, y={}, z={}); intensities must be finite",
+            x + bb.lower[2],
+            y + bb.lower[1],
+            z + bb.lower[0]
+        )));
+    }
+    Ok(())
+}
+
+/// The derived images of one image type, with their PyRadiomics names (`original`, `log-sigma-1-0-mm-3D`,
+/// `wavelet-LLH`, ...).
+fn derive_images(kind: ImageType, image: &Image, _p: &Params) -> Result<Vec<(String, Image)>> {
+    match kind {
+        ImageType::Original => Ok(vec![("original".to_string(), image.clone())]),
+        other => Err(Error::setting(format!(
+            "image type '{}' is not implemented yet",
+            other.name()
+        ))),
+    }
+}
+
+fn compute_shape(
+    class: FeatureClass,
+    _roi: ArrayView3<'_, bool>,
+    _spacing: [f64; 3],
+    _p: &Params,
+) -> Result<Option<Vec<f64>>> {
+    Err(Error::setting(format!(
+        "feature class '{}' is not implemented yet",
+        class.name()
+    )))
+}
+
+fn compute_classes(
+    out: &mut Features,
+    type_name: &str,
+    image: ArrayView3<'_, f64>,
+    roi: ArrayView3<'_, bool>,
+    spacing: [f64; 3],
+    p: &Params,
+    classes: &[(FeatureClass, Selection)],
+) -> Result<()> {
+    let wanted: Vec<&(FeatureClass, Selection)> =
+        classes.iter().filter(|(c, _)| !c.is_shape()).collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let grey = discretise(image, roi, p.binning())?;
+    for (class, selection) in wanted {
+        let values = match class {
+            FeatureClass::FirstOrder => {
+                let mut values = Vec::new();
+                let mut levels = Vec::new();
+                for ((&v, &m), &l) in image.iter().zip(roi.iter()).zip(grey.levels.iter()) {
+                    if m {
+                        values.push(v);
+                        levels.push(l);
+                    }
+                }
+                firstorder::compute(&values, &levels, spacing, p.voxel_array_shift)
+            }
+            other => {
+                return Err(Error::setting(format!(
+                    "feature class '{}' is not implemented yet",
+                    other.name()
+                )))
+            }
+        };
+        push_selected(out, type_name, *class, selection, &values)?;
+    }
+    Ok(())
+}
+
+fn push_selected(
+    out: &mut Features,
+    type_name: &str,
+    class: FeatureClass,
+    selection: &Selection,
+    values: &[f64],
+) -> Result<()> {
+    let registry = class
+        .features()
+        .ok_or_else(|| Error::internal(format!("class {} has no registry", class.name())))?;
+    for (info, &v) in registry.iter().zip(values) {
+        let on = match selection {
+            Selection::All => !info.deprecated,
+            Selection::Names(names) => names.iter().any(|n| n == info.name),
+        };
+        if on {
+            out.push(format!("{type_name}_{}_{}", class.name(), info.name), v);
+        }
+    }
+    Ok(())
+}
