@@ -64,8 +64,9 @@ pub fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
         return f64::NAN;
     }
     let qf = q / 100.0;
-    // numpy's _compute_virtual_index with alpha = beta = 1, term by term.
-    let virtual_index = n as f64 * qf + (1.0 + qf * (1.0 - 1.0 - 1.0)) - 1.0;
+    // numpy's _compute_virtual_index, n·q + (α + q(1 − α − β)) − 1, with α = β = 1, term by term.
+    let (alpha, beta) = (1.0, 1.0);
+    let virtual_index = n as f64 * qf + (alpha + qf * (1.0 - alpha - beta)) - 1.0;
     let lo = virtual_index.floor();
     let gamma = virtual_index - lo;
     let lo_i = (lo.max(0.0) as usize).min(n - 1);

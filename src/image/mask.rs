@@ -32,6 +32,7 @@ impl BoundingBox {
     }
 
     /// The box grown by `pad` voxels on every side, clipped to an array of shape `dim` (z, y, x).
+    #[allow(clippy::needless_range_loop)] // three axes, indexed in step
     pub fn padded(&self, pad: usize, dim: [usize; 3]) -> BoundingBox {
         let mut out = *self;
         for a in 0..3 {

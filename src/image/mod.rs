@@ -220,8 +220,10 @@ mod tests {
         g.spacing[1] = 0.0;
         let err = Image::new(data.clone(), g).unwrap_err();
         assert!(err.message().contains("spacing along y"), "{err}");
-        let mut g = Geometry::default();
-        g.direction = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0];
+        let g = Geometry {
+            direction: [1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0],
+            ..Geometry::default()
+        };
         let err = Image::new(data, g).unwrap_err();
         assert!(err.message().contains("singular"), "{err}");
     }

@@ -213,6 +213,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
     Ok(Parsed { geometry, volumes })
 }
 
+#[allow(clippy::needless_range_loop)] // small fixed-size matrices read clearer by index
 fn geometry(h: &nifti::NiftiHeader) -> Result<Geometry> {
     let mut spacing = [1.0f64; 3];
     for (a, s) in spacing.iter_mut().enumerate() {
@@ -368,6 +369,7 @@ pub fn write_nifti_volumes(
 }
 
 /// A little-endian NIfTI-1 header (348 bytes) plus the 4-byte empty extension flag.
+#[allow(clippy::needless_range_loop)] // small fixed-size matrices read clearer by index
 fn header_bytes(g: &Geometry, dims: [usize; 4], dtype: WriteType) -> Vec<u8> {
     let mut h = vec![0u8; 352];
     let put_i16 =

@@ -34,6 +34,7 @@ fn parse_vector(s: &str) -> Result<[f64; 3]> {
     <[f64; 3]>::try_from(v).map_err(|_| Error::format(format!("NRRD vector '{s}' is not 3D")))
 }
 
+#[allow(clippy::needless_range_loop)] // small fixed-size matrices read clearer by index
 fn parse(bytes: &[u8]) -> Result<Image> {
     if !bytes.starts_with(b"NRRD000") {
         return Err(Error::format("not a NRRD file (no NRRD000x magic)"));
@@ -97,7 +98,7 @@ fn parse(bytes: &[u8]) -> Result<Image> {
         .map(|s| s.parse::<usize>())
         .collect::<std::result::Result<_, _>>()
         .map_err(|_| Error::format("NRRD 'sizes' is not a list of whole numbers"))?;
-    if sizes.len() != 3 || sizes.iter().any(|&s| s == 0) {
+    if sizes.len() != 3 || sizes.contains(&0) {
         return Err(Error::format(format!("impossible NRRD sizes {sizes:?}")));
     }
     let n = sizes[0]
