@@ -53,8 +53,9 @@ fn compare(
                     out.worst = (e, name.clone());
                 }
                 if !common::close(a, *r, rel) {
-                    out.failures
-                        .push(format!("{label}: {name} = {a:?}, reference {r:?} (rel {e:.2e})"));
+                    out.failures.push(format!(
+                        "{label}: {name} = {a:?}, reference {r:?} (rel {e:.2e})"
+                    ));
                 }
             }
         }
@@ -92,9 +93,8 @@ fn reference_config(config: &str) {
     let dir = data.join("pyradiomics");
     let mut failures = Vec::new();
     for case in CASES {
-        let reference = common::read_name_value_csv(
-            &dir.join(format!("reference/{case}_{config}.csv")),
-        );
+        let reference =
+            common::read_name_value_csv(&dir.join(format!("reference/{case}_{config}.csv")));
         let reference: Vec<(String, f64)> = reference
             .into_iter()
             .filter(|(n, _)| class_of(n).is_some_and(|c| CLASSES.contains(&c)))
@@ -224,4 +224,3 @@ fn split_csv_line(line: &str) -> Vec<String> {
 fn baseline_firstorder() {
     baseline_class("firstorder");
 }
-
