@@ -4,6 +4,8 @@
 //! turn features into predictions; with a stable C ABI (see `include/radiomics.h`).
 #![deny(missing_docs)]
 
+pub mod batch;
+pub mod case;
 pub mod error;
 pub mod extract;
 pub mod features;

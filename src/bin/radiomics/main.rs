@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod batch;
 mod demo;
 mod extract;
 
@@ -20,6 +21,8 @@ struct Cli {
 enum Command {
     /// Extract the features of one case (image + mask) as `name,value` CSV.
     Extract(extract::ExtractArgs),
+    /// Extract a cohort's features from a manifest into one table (parallel, rerunnable).
+    Batch(batch::BatchArgs),
     /// Run on a built-in synthetic phantom (no files needed) and print the features.
     Demo(demo::DemoArgs),
 }
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Extract(a) => extract::run(a),
+        Command::Batch(a) => batch::run(a),
         Command::Demo(a) => demo::run(a),
     };
     match result {

