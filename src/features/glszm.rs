@@ -228,13 +228,23 @@ impl SizeCoefficients {
 
     /// Σⱼ f(pₛ(j), j).
     fn sum_s(&self, f: impl Fn(f64, f64) -> f64) -> f64 {
-        let t: Vec<f64> = self.ps.iter().zip(&self.jvector).map(|(&a, &j)| f(a, j)).collect();
+        let t: Vec<f64> = self
+            .ps
+            .iter()
+            .zip(&self.jvector)
+            .map(|(&a, &j)| f(a, j))
+            .collect();
         pairwise_sum(&t)
     }
 
     /// Σᵢ f(p_g(i), i).
     fn sum_g(&self, f: impl Fn(f64, f64) -> f64) -> f64 {
-        let t: Vec<f64> = self.pg.iter().zip(&self.ivector).map(|(&a, &i)| f(a, i)).collect();
+        let t: Vec<f64> = self
+            .pg
+            .iter()
+            .zip(&self.ivector)
+            .map(|(&a, &i)| f(a, i))
+            .collect();
         pairwise_sum(&t)
     }
 
@@ -402,7 +412,10 @@ pub(crate) mod tests {
             max_level: 1,
             edges: Vec::new(),
         };
-        assert_eq!(matrix(&g, &TextureSettings::default()), ndarray::arr2(&[[0., 1.]]));
+        assert_eq!(
+            matrix(&g, &TextureSettings::default()),
+            ndarray::arr2(&[[0., 1.]])
+        );
         let s2 = TextureSettings {
             force2d: true,
             ..TextureSettings::default()

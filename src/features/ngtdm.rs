@@ -275,7 +275,11 @@ mod tests {
 
     #[test]
     fn flat_region_conventions() {
-        let f = compute(&slice(&[&[2, 2], &[2, 2]]), [1.0; 3], &TextureSettings::default());
+        let f = compute(
+            &slice(&[&[2, 2], &[2, 2]]),
+            [1.0; 3],
+            &TextureSettings::default(),
+        );
         assert_eq!(feature(&f, "Coarseness"), 1e6);
         assert_eq!(feature(&f, "Contrast"), 0.0);
         assert_eq!(feature(&f, "Busyness"), 0.0);
