@@ -9,6 +9,9 @@
 //! they read no files and parse no settings.
 
 pub mod firstorder;
+pub mod gldm;
+pub mod glszm;
+pub mod ngtdm;
 pub mod texture;
 
 /// How the texture classes look at the ROI (PyRadiomics' texture settings).
@@ -164,6 +167,9 @@ impl FeatureClass {
     pub fn features(self) -> Option<&'static [FeatureInfo]> {
         match self {
             FeatureClass::FirstOrder => Some(firstorder::FEATURES),
+            FeatureClass::Gldm => Some(gldm::FEATURES),
+            FeatureClass::Glszm => Some(glszm::FEATURES),
+            FeatureClass::Ngtdm => Some(ngtdm::FEATURES),
             _ => None,
         }
     }
