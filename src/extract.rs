@@ -27,7 +27,7 @@
 use ndarray::{s, ArrayView3};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::features::{firstorder, FeatureClass};
+use crate::features::{firstorder, gldm, glszm, ngtdm, FeatureClass};
 use crate::image::{check_same_grid, BoundingBox, Image, Mask};
 use crate::preprocess::discretise;
 use crate::settings::{ImageType, Params, ResegmentMode, Selection, Settings};
@@ -498,6 +498,9 @@ fn compute_classes(
                 }
                 firstorder::compute(&values, &levels, spacing, p.voxel_array_shift)
             }
+            FeatureClass::Gldm => gldm::compute(&grey, spacing, &p.texture),
+            FeatureClass::Glszm => glszm::compute(&grey, spacing, &p.texture),
+            FeatureClass::Ngtdm => ngtdm::compute(&grey, spacing, &p.texture),
             other => {
                 return Err(Error::setting(format!(
                     "feature class '{}' is not implemented yet",

@@ -39,7 +39,8 @@ fn ibsi_digital_phantom_geometry_and_statistics() {
     s.set("binWidth", 1.into()).unwrap();
     let f = Extractor::new(s).extract(&image, &mask).unwrap();
     // IBSI code -> (our feature, transform from PyRadiomics' convention to IBSI's).
-    let map: &[(&str, &str, fn(f64) -> f64)] = &[
+    type ToIbsi = fn(f64) -> f64;
+    let map: &[(&str, &str, ToIbsi)] = &[
         ("Q4LE", "Mean", |v| v),
         ("ECT3", "Variance", |v| v),
         ("KE2A", "Skewness", |v| v),

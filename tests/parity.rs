@@ -14,7 +14,7 @@ use radiomics::{Extractor, Image, Settings};
 const CASES: [&str; 3] = ["brain1", "breast1", "lung1"];
 
 /// Feature classes the extraction pipeline provides.
-const CLASSES: &[&str] = &["firstorder"];
+const CLASSES: &[&str] = &["firstorder", "gldm", "glszm", "ngtdm"];
 
 struct Outcome {
     compared: usize,
@@ -223,4 +223,19 @@ fn split_csv_line(line: &str) -> Vec<String> {
 #[test]
 fn baseline_firstorder() {
     baseline_class("firstorder");
+}
+
+#[test]
+fn baseline_gldm() {
+    baseline_class("gldm");
+}
+
+#[test]
+fn baseline_glszm() {
+    baseline_class("glszm");
+}
+
+#[test]
+fn baseline_ngtdm() {
+    baseline_class("ngtdm");
 }

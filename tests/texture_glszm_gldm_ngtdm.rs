@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
-use ndarray::{s, Array2, Array3, Axis, ShapeBuilder};
+use ndarray::{s, Array2, Array3, Axis};
 use proptest::prelude::*;
 use radiomics::features::{gldm, glszm, ngtdm, FeatureInfo, TextureSettings};
 use radiomics::image::io::read_image;
@@ -57,42 +57,12 @@ fn load(image: &Path, label: &Path, binning: Binning) -> (GreyLevels, [f64; 3]) 
     (grey, img.spacing())
 }
 
-/// A reference matrix. `common::npy` reads C-order files only, and upstream saved the GLSZM and GLDM
-/// matrices in Fortran order, so those are read here: same `<f8` body, column-major.
+/// A reference matrix (upstream saved some in Fortran order; `common::npy` reads both).
 fn npy_matrix(data: &Path, case: &str, class: &str) -> Array2<f64> {
     let path = data.join(format!("pyradiomics/baseline/matrices/{case}_{class}.npy"));
-    let bytes = std::fs::read(&path).unwrap();
-    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
-    let header = std::str::from_utf8(&bytes[10..10 + header_len]).unwrap();
-    if !header.contains("'fortran_order': True") {
-        let m = common::npy::read_npy(&path);
-        assert_eq!(m.shape.len(), 2);
-        return Array2::from_shape_vec((m.shape[0], m.shape[1]), m.data).unwrap();
-    }
-    assert_eq!(bytes[6], 1, "{header}");
-    assert!(header.contains("'descr': '<f8'"), "{header}");
-    let dims: Vec<usize> = header
-        .split("'shape': (")
-        .nth(1)
-        .and_then(|r| r.split(')').next())
-        .unwrap()
-        .split(',')
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| v.trim().parse().unwrap())
-        .collect();
-    assert_eq!(dims.len(), 2, "{header}");
-    let values: Vec<f64> = bytes[10 + header_len..]
-        .chunks_exact(8)
-        .take(dims[0] * dims[1])
-        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
-        .collect();
-    assert_eq!(
-        values.len(),
-        dims[0] * dims[1],
-        "{}: truncated",
-        path.display()
-    );
-    Array2::from_shape_vec((dims[0], dims[1]).f(), values).unwrap()
+    let m = common::npy::read_npy(&path);
+    assert_eq!(m.shape.len(), 2);
+    Array2::from_shape_vec((m.shape[0], m.shape[1]), m.data).unwrap()
 }
 
 /// (1) The matrices, as PyRadiomics holds them after removing empty grey levels and sizes, equal the

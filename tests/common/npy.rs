@@ -1,4 +1,5 @@
-//! A minimal reader of numpy `.npy` files: little-endian float64, C order (what the reference matrices use).
+//! A minimal reader of numpy `.npy` files: little-endian float64, C or Fortran order (the reference matrices
+//! use both); values are returned in C order.
 
 use std::path::Path;
 
@@ -10,7 +11,7 @@ pub struct Npy {
     pub data: Vec<f64>,
 }
 
-/// Reads a `<f8`, C-order `.npy` file; panics (a test failure) on anything else.
+/// Reads a `<f8` `.npy` file (C or Fortran order) into C order; panics (a test failure) on anything else.
 pub fn read_npy(path: &Path) -> Npy {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert_eq!(
@@ -30,7 +31,7 @@ pub fn read_npy(path: &Path) -> Npy {
     };
     let header = std::str::from_utf8(&bytes[start..start + hlen]).unwrap();
     assert!(header.contains("'descr': '<f8'"), "{header}");
-    assert!(header.contains("'fortran_order': False"), "{header}");
+    let fortran = header.contains("'fortran_order': True");
     let shape_txt = header
         .split("'shape': (")
         .nth(1)
@@ -46,9 +47,35 @@ pub fn read_npy(path: &Path) -> Npy {
     let n: usize = shape.iter().product();
     let body = &bytes[start + hlen..];
     assert!(body.len() >= 8 * n, "{}: truncated", path.display());
-    let data = body[..8 * n]
+    let raw: Vec<f64> = body[..8 * n]
         .chunks_exact(8)
         .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
         .collect();
+    let data = if fortran {
+        fortran_to_c(&raw, &shape)
+    } else {
+        raw
+    };
     Npy { shape, data }
+}
+
+/// Reorders column-major values of `shape` into row-major order.
+fn fortran_to_c(raw: &[f64], shape: &[usize]) -> Vec<f64> {
+    let n = raw.len();
+    let mut out = vec![0.0; n];
+    let mut index = vec![0usize; shape.len()];
+    for (c_pos, slot) in out.iter_mut().enumerate() {
+        // Decompose the C-order position, then find the Fortran-order position of the same index.
+        let mut rem = c_pos;
+        for d in (0..shape.len()).rev() {
+            index[d] = rem % shape[d];
+            rem /= shape[d];
+        }
+        let mut f_pos = 0;
+        for d in (0..shape.len()).rev() {
+            f_pos = f_pos * shape[d] + index[d];
+        }
+        *slot = raw[f_pos];
+    }
+    out
 }
