@@ -137,6 +137,29 @@ pub fn format_value(v: f64) -> String {
 /// A progress report: the fraction done in [0, 1]. Returning `false` cancels the extraction.
 pub type Progress<'a> = &'a mut dyn FnMut(f64) -> bool;
 
+/// Wall-clock time spent per pipeline stage, in the order the stages ran.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timings {
+    /// (stage, seconds): `normalize`, `resample`, `mask`, `shape`, `filter <image type>`,
+    /// `discretise <image>`, `<image> <class>`.
+    pub stages: Vec<(String, f64)>,
+}
+
+impl Timings {
+    /// Runs `f`, recording its time under `stage`.
+    pub fn time<T>(&mut self, stage: impl Into<String>, f: impl FnOnce() -> T) -> T {
+        let t = std::time::Instant::now();
+        let out = f();
+        self.stages.push((stage.into(), t.elapsed().as_secs_f64()));
+        out
+    }
+
+    /// Total seconds over all stages.
+    pub fn total(&self) -> f64 {
+        self.stages.iter().map(|(_, s)| s).sum()
+    }
+}
+
 /// Computes features from an image and a label image with fixed settings. Immutable, so one extractor can
 /// serve several threads.
 #[derive(Debug, Clone, Default)]
@@ -168,8 +191,20 @@ impl Extractor {
         labels: &Image,
         progress: Progress<'_>,
     ) -> Result<Features> {
+        self.extract_timed(image, labels, progress, &mut Timings::default())
+    }
+
+    /// As [`extract_with_progress`](Self::extract_with_progress), recording the time of each stage in
+    /// `timings`.
+    pub fn extract_timed(
+        &self,
+        image: &Image,
+        labels: &Image,
+        progress: Progress<'_>,
+        timings: &mut Timings,
+    ) -> Result<Features> {
         let p = self.settings.params();
-        let mask = select_label(labels, p.label)?;
+        let mask = timings.time("mask", || select_label(labels, p.label))?;
         if let Err(e) = check_same_grid(
             (image.geometry(), image.size()),
             (mask.geometry(), mask.size()),
@@ -184,7 +219,9 @@ impl Extractor {
         }
         let mut image = image.clone();
         if p.normalize {
-            image = normalize(&image, p.normalize_scale, p.remove_outliers)?;
+            image = timings.time("normalize", || {
+                normalize(&image, p.normalize_scale, p.remove_outliers)
+            })?;
         }
         if p.resampled_pixel_spacing.is_some() {
             return Err(Error::setting(
@@ -233,7 +270,9 @@ impl Extractor {
         // Shape: once, on the mask, in the original image's space.
         let shape_roi = crop3(shape_mask.roi(), &bbox);
         for (class, selection) in classes.iter().filter(|(c, _)| c.is_shape()) {
-            let values = compute_shape(*class, shape_roi, image.spacing(), p)?;
+            let values = timings.time(class.name(), || {
+                compute_shape(*class, shape_roi, image.spacing(), p)
+            })?;
             if let Some(values) = values {
                 push_selected(&mut out, "original", *class, selection, &values)?;
             }
@@ -242,7 +281,9 @@ impl Extractor {
         report(done)?;
 
         for it in self.settings.image_types() {
-            let derived = derive_images(it.kind, &image, &it.params)?;
+            let derived = timings.time(format!("filter {}", it.kind.name()), || {
+                derive_images(it.kind, &image, &it.params)
+            })?;
             for (type_name, derived_image) in derived {
                 let cropped = crop3(derived_image.data(), &bbox);
                 let roi = crop3(roi_mask.roi(), &bbox);
@@ -254,6 +295,7 @@ impl Extractor {
                     derived_image.spacing(),
                     &it.params,
                     classes,
+                    timings,
                 )?;
             }
             done += 1;
@@ -478,14 +520,18 @@ fn compute_classes(
     spacing: [f64; 3],
     p: &Params,
     classes: &[(FeatureClass, Selection)],
+    timings: &mut Timings,
 ) -> Result<()> {
     let wanted: Vec<&(FeatureClass, Selection)> =
         classes.iter().filter(|(c, _)| !c.is_shape()).collect();
     if wanted.is_empty() {
         return Ok(());
     }
-    let grey = discretise(image, roi, p.binning())?;
+    let grey = timings.time(format!("discretise {type_name}"), || {
+        discretise(image, roi, p.binning())
+    })?;
     for (class, selection) in wanted {
+        let started = std::time::Instant::now();
         let values = match class {
             FeatureClass::FirstOrder => {
                 let mut values = Vec::new();
@@ -508,6 +554,10 @@ fn compute_classes(
                 )))
             }
         };
+        timings.stages.push((
+            format!("{type_name} {}", class.name()),
+            started.elapsed().as_secs_f64(),
+        ));
         push_selected(out, type_name, *class, selection, &values)?;
     }
     Ok(())

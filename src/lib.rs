@@ -16,6 +16,6 @@ pub mod settings;
 pub mod synthetic;
 
 pub use error::{Error, ErrorKind, Result};
-pub use extract::{Extractor, Features};
+pub use extract::{Extractor, Features, Timings};
 pub use image::{Geometry, Image, Mask};
 pub use settings::Settings;

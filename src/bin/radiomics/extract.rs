@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use radiomics::{image::io::read_image, Error, Extractor, Result, Settings};
+use radiomics::{image::io::read_image, Error, Extractor, Result, Settings, Timings};
 
 /// Output formats.
 #[derive(Clone, Copy, ValueEnum)]
@@ -36,6 +36,9 @@ pub struct ExtractArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
+    /// Print the time of each stage (load, filters, discretisation, each class) to standard error.
+    #[arg(long)]
+    pub timing: bool,
 }
 
 pub fn run(args: ExtractArgs) -> Result<()> {
@@ -46,9 +49,18 @@ pub fn run(args: ExtractArgs) -> Result<()> {
     if let Some(label) = args.label {
         settings.set("label", label.into())?;
     }
-    let image = read_image(&args.image).map_err(|e| e.context("--image"))?;
-    let mask = read_image(&args.mask).map_err(|e| e.context("--mask"))?;
-    let features = Extractor::new(settings).extract(&image, &mask)?;
+    let mut timings = Timings::default();
+    let image = timings.time("load image", || {
+        read_image(&args.image).map_err(|e| e.context("--image"))
+    })?;
+    let mask = timings.time("load mask", || {
+        read_image(&args.mask).map_err(|e| e.context("--mask"))
+    })?;
+    let features =
+        Extractor::new(settings).extract_timed(&image, &mask, &mut |_| true, &mut timings)?;
+    if args.timing {
+        print_timings(&timings);
+    }
     let text = match args.format {
         Format::Csv => features.to_csv(),
         Format::Json => features.to_json() + "\n",
@@ -72,4 +84,19 @@ pub fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Prints stage times to standard error, with the total.
+pub fn print_timings(t: &Timings) {
+    let width = t
+        .stages
+        .iter()
+        .map(|(n, _)| n.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    for (name, secs) in &t.stages {
+        eprintln!("{name:<width$}  {:>9.3} ms", secs * 1e3);
+    }
+    eprintln!("{:<width$}  {:>9.3} ms", "total", t.total() * 1e3);
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod batch;
+mod bench;
 mod demo;
 mod extract;
 
@@ -23,6 +24,8 @@ enum Command {
     Extract(extract::ExtractArgs),
     /// Extract a cohort's features from a manifest into one table (parallel, rerunnable).
     Batch(batch::BatchArgs),
+    /// Time extraction on volumes loaded once; prints the median seconds last.
+    Bench(bench::BenchArgs),
     /// Run on a built-in synthetic phantom (no files needed) and print the features.
     Demo(demo::DemoArgs),
 }
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Extract(a) => extract::run(a),
         Command::Batch(a) => batch::run(a),
+        Command::Bench(a) => bench::run(a),
         Command::Demo(a) => demo::run(a),
     };
     match result {
