@@ -4,6 +4,7 @@
 //! turn features into predictions; with a stable C ABI (see `include/radiomics.h`).
 #![deny(missing_docs)]
 
+pub mod dti;
 pub mod error;
 pub mod image;
 
