@@ -124,7 +124,9 @@ impl Gradients {
         let n = bvals.len();
         let lens: Vec<usize> = rows.iter().map(Vec::len).collect();
         let bvecs: Vec<[f64; 3]> = if rows.len() == 3 && lens.iter().all(|&l| l == n) {
-            (0..n).map(|i| [rows[0][i], rows[1][i], rows[2][i]]).collect()
+            (0..n)
+                .map(|i| [rows[0][i], rows[1][i], rows[2][i]])
+                .collect()
         } else if rows.len() == n && lens.iter().all(|&l| l == 3) {
             rows.iter().map(|r| [r[0], r[1], r[2]]).collect()
         } else {
@@ -163,7 +165,11 @@ impl Gradients {
                 self.bvecs.len()
             )));
         }
-        if let Some(i) = self.bvals.iter().position(|b| !(b.is_finite() && *b >= 0.0)) {
+        if let Some(i) = self
+            .bvals
+            .iter()
+            .position(|b| !(b.is_finite() && *b >= 0.0))
+        {
             return Err(Error::invalid(format!(
                 "b-value of volume {i} is {}; b-values must be finite and non-negative",
                 self.bvals[i]
@@ -316,7 +322,8 @@ impl Model {
         if signal.iter().any(|s| !s.is_finite()) {
             return [f64::NAN; 10];
         }
-        let y = DVector::from_iterator(signal.len(), signal.iter().map(|&s| s.max(MIN_SIGNAL).ln()));
+        let y =
+            DVector::from_iterator(signal.len(), signal.iter().map(|&s| s.max(MIN_SIGNAL).ln()));
         let ols = &self.x_pinv * &y;
         let beta = match self.method {
             FitMethod::Ols => ols,
@@ -477,4 +484,286 @@ pub fn fit(
         rd: map(3),
         tensor: [map(4), map(5), map(6), map(7), map(8), map(9)],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fibonacci-sphere directions: unit, well spread.
+    fn directions(n: usize) -> Vec<[f64; 3]> {
+        let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
+        (0..n)
+            .map(|i| {
+                let z = 1.0 - 2.0 * (i as f64 + 0.5) / n as f64;
+                let r = (1.0 - z * z).sqrt();
+                let t = golden * i as f64;
+                [r * t.cos(), r * t.sin(), z]
+            })
+            .collect()
+    }
+
+    /// Three b=0 volumes (zero vectors, one with NaN as FSL tools write), then `n` directions at b=1000.
+    fn gradients(n: usize) -> Gradients {
+        let mut bvals = vec![0.0, 5.0, 0.0];
+        let mut bvecs = vec![[0.0; 3], [0.0; 3], [f64::NAN; 3]];
+        for d in directions(n) {
+            bvals.push(1000.0);
+            bvecs.push(d);
+        }
+        Gradients::new(bvals, bvecs).unwrap()
+    }
+
+    /// Noise-free signal of tensor `d` (Dxx, Dxy, Dyy, Dxz, Dyz, Dzz) with S₀ = `s0`.
+    fn signal(g: &Gradients, d: [f64; 6], s0: f64) -> Vec<f64> {
+        (0..g.len())
+            .map(|i| {
+                let v = zero_nan(&g.bvecs[i]);
+                let q = d[0] * v[0] * v[0]
+                    + d[2] * v[1] * v[1]
+                    + d[5] * v[2] * v[2]
+                    + 2.0 * (d[1] * v[0] * v[1] + d[3] * v[0] * v[2] + d[4] * v[1] * v[2]);
+                s0 * (-g.bvals[i] * q).exp()
+            })
+            .collect()
+    }
+
+    fn fit_one(g: &Gradients, s: &[f64], method: FitMethod) -> TensorMaps {
+        let volumes: Vec<Array3<f64>> =
+            s.iter().map(|&v| Array3::from_elem((1, 1, 1), v)).collect();
+        fit(&volumes, g, None, method).unwrap()
+    }
+
+    /// A rotated prolate tensor: eigenvalues 1.7e-3, 0.4e-3, 0.2e-3 mm²/s.
+    const D: [f64; 6] = [1.2e-3, 0.35e-3, 0.6e-3, -0.2e-3, 0.1e-3, 0.5e-3];
+
+    /// Rounding of ln S (about 1e-16 · |ln S|) over b = 1000 bounds what a noise-free fit can recover.
+    const TOL: f64 = 1e-14;
+
+    fn eigenvalues(d: [f64; 6]) -> [f64; 3] {
+        let m = Matrix3::new(d[0], d[1], d[3], d[1], d[2], d[4], d[3], d[4], d[5]);
+        let mut e: Vec<f64> = m.symmetric_eigenvalues().iter().copied().collect();
+        e.sort_by(|a, b| b.total_cmp(a));
+        [e[0], e[1], e[2]]
+    }
+
+    #[test]
+    fn known_tensor_is_recovered_by_both_fits() {
+        let g = gradients(30);
+        let s = signal(&g, D, 1234.5);
+        let [l1, l2, l3] = eigenvalues(D);
+        let fa = (0.5 * ((l1 - l2).powi(2) + (l2 - l3).powi(2) + (l3 - l1).powi(2))
+            / (l1 * l1 + l2 * l2 + l3 * l3))
+            .sqrt();
+        for method in [FitMethod::Ols, FitMethod::Wls] {
+            let m = fit_one(&g, &s, method);
+            for k in 0..6 {
+                let got = m.tensor[k][[0, 0, 0]];
+                assert!(
+                    (got - D[k]).abs() < TOL,
+                    "{method:?} D[{k}] {got} vs {}",
+                    D[k]
+                );
+            }
+            assert!((m.ad[[0, 0, 0]] - l1).abs() < TOL, "{method:?} AD");
+            assert!(
+                (m.rd[[0, 0, 0]] - (l2 + l3) / 2.0).abs() < TOL,
+                "{method:?} RD"
+            );
+            assert!(
+                (m.md[[0, 0, 0]] - (l1 + l2 + l3) / 3.0).abs() < TOL,
+                "{method:?} MD"
+            );
+            assert!((m.fa[[0, 0, 0]] - fa).abs() < 1e-12, "{method:?} FA");
+        }
+    }
+
+    #[test]
+    fn isotropic_tensor_has_zero_fa() {
+        let g = gradients(12);
+        let d = 0.9e-3;
+        let s = signal(&g, [d, 0.0, d, 0.0, 0.0, d], 800.0);
+        for method in [FitMethod::Ols, FitMethod::Wls] {
+            let m = fit_one(&g, &s, method);
+            assert!(
+                m.fa[[0, 0, 0]].abs() < 1e-9,
+                "{method:?} FA {}",
+                m.fa[[0, 0, 0]]
+            );
+            assert!((m.md[[0, 0, 0]] - d).abs() < TOL);
+        }
+        assert_eq!(fractional_anisotropy([2e-3; 3]), 0.0);
+        assert_eq!(fractional_anisotropy([0.0; 3]), 0.0);
+        assert_eq!(fractional_anisotropy([1.0, 0.0, 0.0]), 1.0);
+    }
+
+    #[test]
+    fn zero_and_negative_signal_give_the_documented_maps() {
+        let g = gradients(12);
+        let lambda_min = lambda_min(&g);
+        for fill in [0.0, -5.0] {
+            let s = vec![fill; g.len()];
+            for method in [FitMethod::Ols, FitMethod::Wls] {
+                let m = fit_one(&g, &s, method);
+                assert_eq!(m.fa[[0, 0, 0]], 0.0, "{method:?}");
+                for v in [m.md[[0, 0, 0]], m.ad[[0, 0, 0]], m.rd[[0, 0, 0]]] {
+                    assert!(
+                        (v - lambda_min).abs() < 1e-12 * lambda_min,
+                        "{v} vs {lambda_min}"
+                    );
+                }
+                for k in [0, 2, 5] {
+                    assert!((m.tensor[k][[0, 0, 0]] - lambda_min).abs() < 1e-12 * lambda_min);
+                }
+                for k in [1, 3, 4] {
+                    assert!(m.tensor[k][[0, 0, 0]].abs() < 1e-12 * lambda_min);
+                }
+            }
+        }
+        // A b=0 of zero with diffusion-weighted signal: clipped, finite, eigenvalues clamped positive.
+        let mut s = signal(&g, D, 500.0);
+        s[0] = 0.0;
+        s[4] = -3.0;
+        let m = fit_one(&g, &s, FitMethod::Wls);
+        assert!(m.fa[[0, 0, 0]].is_finite() && m.rd[[0, 0, 0]] >= lambda_min);
+        // Non-finite signal: NaN everywhere.
+        s[5] = f64::NAN;
+        let m = fit_one(&g, &s, FitMethod::Ols);
+        assert!(m.fa[[0, 0, 0]].is_nan() && m.tensor[0][[0, 0, 0]].is_nan());
+    }
+
+    /// dipy's min_diffusivity, 1e-6 / max(−X), written out independently of [`Model`].
+    fn lambda_min(g: &Gradients) -> f64 {
+        let mut m = 1.0f64;
+        for (b, v) in g.bvals.iter().zip(&g.bvecs) {
+            let v = zero_nan(v);
+            for t in [
+                v[0] * v[0],
+                2.0 * v[0] * v[1],
+                v[1] * v[1],
+                2.0 * v[0] * v[2],
+                2.0 * v[1] * v[2],
+                v[2] * v[2],
+            ] {
+                m = m.max(b * t);
+            }
+        }
+        1e-6 / m
+    }
+
+    #[test]
+    fn non_positive_definite_fit_is_clamped() {
+        // Signal that rises with b along z: a negative Dzz, clamped to λ_min.
+        let g = gradients(20);
+        let s = signal(&g, [1e-3, 0.0, 1e-3, 0.0, 0.0, -0.3e-3], 1000.0);
+        let m = fit_one(&g, &s, FitMethod::Ols);
+        let lambda_min = lambda_min(&g);
+        assert!((m.rd[[0, 0, 0]] - (1e-3 + lambda_min) / 2.0).abs() < 1e-15);
+        assert!((m.tensor[5][[0, 0, 0]] - lambda_min).abs() < 1e-15);
+        assert!(m.fa[[0, 0, 0]] > 0.0 && m.fa[[0, 0, 0]] <= 1.0);
+    }
+
+    #[test]
+    fn bad_inputs_are_errors_that_say_what() {
+        let g = gradients(12);
+        let msg = |r: Result<Gradients>| r.unwrap_err().message().to_string();
+        let e = msg(Gradients::new(vec![0.0, 1000.0], vec![[0.0; 3]]));
+        assert!(e.contains("2 b-values but 1 b-vectors"), "{e}");
+        let mut bvecs = g.bvecs.clone();
+        bvecs[6] = [0.5, 0.5, 0.0];
+        let e = msg(Gradients::new(g.bvals.clone(), bvecs));
+        assert!(e.contains("volume 6") && e.contains("unit"), "{e}");
+        let e = msg(Gradients::new(vec![1000.0; 8], directions(8)));
+        assert!(e.contains("no b=0"), "{e}");
+        let e = msg(Gradients::new(g.bvals[..8].to_vec(), g.bvecs[..8].to_vec()));
+        assert!(
+            e.contains("5 diffusion-weighted") && e.contains("at least 6"),
+            "{e}"
+        );
+        let planar: Vec<[f64; 3]> = (0..8)
+            .map(|i| {
+                let t = i as f64 * 0.4;
+                [t.cos(), t.sin(), 0.0]
+            })
+            .collect();
+        let e = msg(Gradients::new(
+            std::iter::once(0.0).chain([1000.0; 8]).collect(),
+            std::iter::once([0.0; 3]).chain(planar).collect(),
+        ));
+        assert!(e.contains("do not determine a tensor"), "{e}");
+        let e = msg(Gradients::new(vec![0.0, -1.0], vec![[0.0; 3]; 2]));
+        assert!(e.contains("volume 1 is -1"), "{e}");
+
+        let vol = Array3::<f64>::ones((2, 2, 2));
+        let e = fit(&[vol.clone()], &g, None, FitMethod::Ols).unwrap_err();
+        assert!(e.message().contains("4D DWI"), "{}", e.message());
+        let e = fit(&vec![vol.clone(); 5], &g, None, FitMethod::Ols).unwrap_err();
+        assert!(
+            e.message().contains("5 volumes but there are 15 b-values"),
+            "{}",
+            e.message()
+        );
+        let mut vols = vec![vol.clone(); g.len()];
+        vols[3] = Array3::ones((2, 2, 3));
+        let e = fit(&vols, &g, None, FitMethod::Ols).unwrap_err();
+        assert!(
+            e.message().contains("volume 3 has shape"),
+            "{}",
+            e.message()
+        );
+        let mask = Array3::from_elem((2, 3, 2), true);
+        let e = fit(&vec![vol; g.len()], &g, Some(mask.view()), FitMethod::Ols).unwrap_err();
+        assert!(e.message().contains("mask shape"), "{}", e.message());
+    }
+
+    #[test]
+    fn fsl_text_in_rows_or_columns() {
+        let bval = "0 1000 1000 0\n";
+        let rows = "0 1 0 0\n0 0 1 0\n0 0 0 0\n";
+        let cols = "nan nan nan\n1 0 0\n0 1 0\n0 0 0\n";
+        let g = Gradients {
+            bvals: parse_rows(bval, "bval").unwrap().concat(),
+            bvecs: vec![],
+        };
+        assert_eq!(g.bvals, vec![0.0, 1000.0, 1000.0, 0.0]);
+        // Too few directions for a tensor, but parsing and shape detection come first.
+        for text in [rows, cols] {
+            let e = Gradients::from_fsl_text(bval, text).unwrap_err();
+            assert!(
+                e.message().contains("2 diffusion-weighted"),
+                "{}",
+                e.message()
+            );
+        }
+        let e = Gradients::from_fsl_text(bval, "1 0\n0 1\n0 0\n").unwrap_err();
+        assert!(
+            e.message().contains("expected 3 rows of 4"),
+            "{}",
+            e.message()
+        );
+        let e = Gradients::from_fsl_text("0 x", rows).unwrap_err();
+        assert!(
+            e.message().contains("'x' is not a number"),
+            "{}",
+            e.message()
+        );
+        // A full table, columns and rows giving the same gradients.
+        let g = gradients(7);
+        let fmt = |v: f64| format!("{v:e}");
+        let bval: Vec<String> = g.bvals.iter().map(|&b| fmt(b)).collect();
+        let col: Vec<String> = g.bvecs.iter().map(|v| v.map(fmt).join(" ")).collect();
+        let row: Vec<String> = (0..3)
+            .map(|c| {
+                g.bvecs
+                    .iter()
+                    .map(|v| fmt(v[c]))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let a = Gradients::from_fsl_text(&bval.join(" "), &col.join("\n")).unwrap();
+        let b = Gradients::from_fsl_text(&bval.join("\n"), &row.join("\n")).unwrap();
+        assert_eq!(a.design_matrix(), b.design_matrix());
+        assert_eq!(a.design_matrix(), g.design_matrix());
+    }
 }

@@ -58,7 +58,8 @@ fn compare(name: &str, ours: &Array3<f64>, reference: &Array3<f64>) -> Worst {
 fn check_method(method: FitMethod, tag: &str) {
     let data = require_data!();
     let dir = data.join("dwi/small_64D");
-    let g = Gradients::from_fsl_files(dir.join("small_64D.bval"), dir.join("small_64D.bvec")).unwrap();
+    let g =
+        Gradients::from_fsl_files(dir.join("small_64D.bval"), dir.join("small_64D.bvec")).unwrap();
     let dwi = read(&dir.join("small_64D.nii"));
     assert_eq!(dwi.len(), 65);
     let maps: TensorMaps = fit(&dwi, &g, None, method).unwrap();
@@ -77,7 +78,10 @@ fn check_method(method: FitMethod, tag: &str) {
             "{tag} {name}: {} voxels, worst abs {:e}, worst rel {:e} (at dipy value {:e})",
             w.compared, w.abs, w.rel, w.rel_at
         );
-        assert_eq!(w.compared, n_voxels, "{tag} {name}: every dipy voxel is finite");
+        assert_eq!(
+            w.compared, n_voxels,
+            "{tag} {name}: every dipy voxel is finite"
+        );
         // FA: the 1e-6, and in fact rounding level. Diffusivities: absolute, because the
         // rounding of a log-linear fit is absolute in D (about 1e-16 · |ln S| / b), whatever D's size.
         let bound = if name == "FA" { 1e-9 } else { 1e-13 };
@@ -112,7 +116,8 @@ fn small_64d_wls_matches_dipy() {
 fn small_64d_mask_keeps_inside_zeroes_outside() {
     let data = require_data!();
     let dir = data.join("dwi/small_64D");
-    let g = Gradients::from_fsl_files(dir.join("small_64D.bval"), dir.join("small_64D.bvec")).unwrap();
+    let g =
+        Gradients::from_fsl_files(dir.join("small_64D.bval"), dir.join("small_64D.bvec")).unwrap();
     let dwi = read(&dir.join("small_64D.nii"));
     let mask = dwi[0].mapv(|s| s > 400.0);
     let inside = mask.iter().filter(|&&m| m).count();
@@ -120,7 +125,11 @@ fn small_64d_mask_keeps_inside_zeroes_outside() {
     let all = fit(&dwi, &g, None, FitMethod::Wls).unwrap();
     let masked = fit(&dwi, &g, Some(mask.view()), FitMethod::Wls).unwrap();
     for (k, &m) in mask.iter().enumerate() {
-        let pairs = [(&all.fa, &masked.fa), (&all.md, &masked.md), (&all.tensor[1], &masked.tensor[1])];
+        let pairs = [
+            (&all.fa, &masked.fa),
+            (&all.md, &masked.md),
+            (&all.tensor[1], &masked.tensor[1]),
+        ];
         for (a, b) in pairs {
             let (a, b) = (a.as_slice().unwrap()[k], b.as_slice().unwrap()[k]);
             if m {
