@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod dti;
+
 /// Radiomics features (PyRadiomics-compatible) and models, from the command line.
 #[derive(Parser)]
 #[command(name = "radiomics", version, about)]
@@ -14,11 +16,16 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Fit a diffusion tensor to a 4D DWI and write FA, MD (ADC), AD, RD and tensor maps.
+    Dti(dti::DtiArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: Result<(), radiomics::Error> = match cli.command {};
+    let result = match cli.command {
+        Command::Dti(a) => dti::run(a),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
