@@ -287,16 +287,13 @@ impl Extractor {
             for (type_name, derived_image) in derived {
                 let cropped = crop3(derived_image.data(), &bbox);
                 let roi = crop3(roi_mask.roi(), &bbox);
-                compute_classes(
-                    &mut out,
-                    &type_name,
-                    cropped,
+                let derived = Derived {
+                    name: &type_name,
+                    image: cropped,
                     roi,
-                    derived_image.spacing(),
-                    &it.params,
-                    classes,
-                    timings,
-                )?;
+                    spacing: derived_image.spacing(),
+                };
+                compute_classes(&mut out, derived, &it.params, classes, timings)?;
             }
             done += 1;
             report(done)?;
@@ -512,16 +509,28 @@ fn compute_shape(
     )))
 }
 
+/// One derived image, cropped to the ROI's bounding box.
+struct Derived<'a> {
+    /// `original`, `log-sigma-1-0-mm-3D`, ...
+    name: &'a str,
+    image: ArrayView3<'a, f64>,
+    roi: ArrayView3<'a, bool>,
+    spacing: [f64; 3],
+}
+
 fn compute_classes(
     out: &mut Features,
-    type_name: &str,
-    image: ArrayView3<'_, f64>,
-    roi: ArrayView3<'_, bool>,
-    spacing: [f64; 3],
+    d: Derived<'_>,
     p: &Params,
     classes: &[(FeatureClass, Selection)],
     timings: &mut Timings,
 ) -> Result<()> {
+    let Derived {
+        name: type_name,
+        image,
+        roi,
+        spacing,
+    } = d;
     let wanted: Vec<&(FeatureClass, Selection)> =
         classes.iter().filter(|(c, _)| !c.is_shape()).collect();
     if wanted.is_empty() {

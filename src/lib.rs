@@ -6,6 +6,7 @@
 
 pub mod batch;
 pub mod case;
+pub mod dti;
 pub mod error;
 pub mod extract;
 pub mod features;

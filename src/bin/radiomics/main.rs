@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod batch;
 mod bench;
 mod demo;
+mod dti;
 mod extract;
 
 /// Radiomics features (PyRadiomics-compatible) and models, from the command line.
@@ -28,6 +29,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Run on a built-in synthetic phantom (no files needed) and print the features.
     Demo(demo::DemoArgs),
+    /// Fit a diffusion tensor to a 4D DWI and write FA, MD (ADC), AD, RD and tensor maps.
+    Dti(dti::DtiArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Command::Batch(a) => batch::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Dti(a) => dti::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
