@@ -63,6 +63,15 @@ impl CaseExtractor {
         Ok(self)
     }
 
+    /// Sets the ROI label in every modality's settings.
+    pub fn with_label(mut self, label: i64) -> Result<CaseExtractor> {
+        self.default.set("label", label.into())?;
+        for s in self.per_modality.values_mut() {
+            s.set("label", label.into())?;
+        }
+        Ok(self)
+    }
+
     /// The settings used for `modality`.
     pub fn settings_for(&self, modality: &str) -> &Settings {
         self.per_modality.get(modality).unwrap_or(&self.default)

@@ -4,7 +4,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use radiomics::{image::io::read_image, Error, Extractor, Result, Settings, Timings};
+use radiomics::case::{check_modality_name, Case};
+use radiomics::{image::io::read_image, Error, ErrorKind, Extractor, Result, Timings};
 
 /// Output formats.
 #[derive(Clone, Copy, ValueEnum)]
@@ -18,18 +19,20 @@ pub enum Format {
 /// Extract the features of one image and mask.
 #[derive(Args)]
 pub struct ExtractArgs {
-    /// The image (NIfTI .nii/.nii.gz or NRRD .nrrd).
-    #[arg(long)]
-    pub image: PathBuf,
+    /// The image (NIfTI .nii/.nii.gz or NRRD .nrrd), or `MODALITY=PATH`, repeated, for a multi-sequence
+    /// case (`--image t1c=T1C.nii.gz --image adc=ADC.nii.gz`): features are then prefixed by modality.
+    #[arg(long, required = true)]
+    pub image: Vec<String>,
     /// The label image; the ROI is the voxels equal to the label.
     #[arg(long)]
     pub mask: PathBuf,
     /// The ROI label (overrides the parameter file's `label`).
     #[arg(long)]
     pub label: Option<i64>,
-    /// A PyRadiomics parameter file (YAML or JSON); PyRadiomics' defaults without one.
+    /// A PyRadiomics parameter file (YAML or JSON), or `MODALITY=FILE` for one modality; repeatable.
+    /// PyRadiomics' defaults without one.
     #[arg(long)]
-    pub params: Option<PathBuf>,
+    pub params: Vec<String>,
     /// Where to write the features; standard output without one.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -41,23 +44,62 @@ pub struct ExtractArgs {
     pub timing: bool,
 }
 
+/// A `--image` argument: `(Some(modality), path)` for `MODALITY=PATH`, `(None, path)` for a plain path.
+fn split_image_arg(arg: &str) -> (Option<String>, PathBuf) {
+    match arg.split_once('=') {
+        Some((m, p)) if check_modality_name(m).is_ok() => (Some(m.to_string()), PathBuf::from(p)),
+        _ => (None, PathBuf::from(arg)),
+    }
+}
+
 pub fn run(args: ExtractArgs) -> Result<()> {
-    let mut settings = match &args.params {
-        Some(p) => Settings::from_file(p)?,
-        None => Settings::default(),
-    };
+    let images: Vec<(Option<String>, PathBuf)> =
+        args.image.iter().map(|a| split_image_arg(a)).collect();
+    let multi = images.iter().any(|(m, _)| m.is_some());
+    if multi && images.iter().any(|(m, _)| m.is_none()) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "--image: give every image as MODALITY=PATH, or a single plain PATH",
+        ));
+    }
+    if !multi && images.len() > 1 {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "--image: several images need modality names (MODALITY=PATH)",
+        ));
+    }
+    let mut extractor = crate::batch::case_extractor(&args.params)?;
     if let Some(label) = args.label {
-        settings.set("label", label.into())?;
+        extractor = extractor.with_label(label)?;
     }
     let mut timings = Timings::default();
-    let image = timings.time("load image", || {
-        read_image(&args.image).map_err(|e| e.context("--image"))
-    })?;
     let mask = timings.time("load mask", || {
         read_image(&args.mask).map_err(|e| e.context("--mask"))
     })?;
-    let features =
-        Extractor::new(settings).extract_timed(&image, &mask, &mut |_| true, &mut timings)?;
+    let features = if multi {
+        let mut loaded = Vec::new();
+        for (m, p) in images {
+            let m = m.expect("every image is named");
+            let img = timings.time(format!("load {m}"), || {
+                read_image(&p).map_err(|e| e.context(format!("--image {m}")))
+            })?;
+            loaded.push((m, img));
+        }
+        extractor.extract(&Case {
+            images: loaded,
+            mask,
+        })?
+    } else {
+        let image = timings.time("load image", || {
+            read_image(&images[0].1).map_err(|e| e.context("--image"))
+        })?;
+        Extractor::new(extractor.default_settings().clone()).extract_timed(
+            &image,
+            &mask,
+            &mut |_| true,
+            &mut timings,
+        )?
+    };
     if args.timing {
         print_timings(&timings);
     }
