@@ -123,6 +123,11 @@ fn onto_mask_grid(image: &Image, mask: &Image, settings: &Settings) -> Result<Im
     );
     match same {
         Ok(()) => Ok(image.clone()),
-        Err(e) => Err(e.context("resampling onto the mask's grid is not implemented yet")),
+        Err(_) => crate::preprocess::resample::resample_onto(
+            image,
+            mask.geometry(),
+            mask.size(),
+            crate::preprocess::resample::Interpolator::from(p.interpolator),
+        ),
     }
 }

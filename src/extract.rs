@@ -28,8 +28,10 @@ use ndarray::{s, ArrayView3};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::features::{firstorder, gldm, glszm, ngtdm, FeatureClass};
+use crate::filters;
 use crate::image::{check_same_grid, BoundingBox, Image, Mask};
 use crate::preprocess::discretise;
+use crate::preprocess::resample::{resample_image_and_mask, resample_mask, Interpolator};
 use crate::settings::{ImageType, Params, ResegmentMode, Selection, Settings};
 
 /// An ordered list of named feature values, as PyRadiomics returns them.
@@ -213,22 +215,32 @@ impl Extractor {
             if !p.correct_mask {
                 return Err(e.context("image and mask do not share a grid (or set correctMask)"));
             }
-            return Err(Error::setting(
-                "setting 'correctMask': resampling a mask onto the image grid is not implemented yet",
-            ));
         }
+        let mask = if p.correct_mask {
+            correct_mask(image, mask)?
+        } else {
+            mask
+        };
         let mut image = image.clone();
         if p.normalize {
             image = timings.time("normalize", || {
                 normalize(&image, p.normalize_scale, p.remove_outliers)
             })?;
         }
-        if p.resampled_pixel_spacing.is_some() {
-            return Err(Error::setting(
-                "setting 'resampledPixelSpacing': resampling is not implemented yet",
-            ));
-        }
-        let mask = if p.pre_crop {
+        let mask = if let Some(spacing) = p.resampled_pixel_spacing {
+            let (resampled_image, resampled_mask) = timings.time("resample", || {
+                resample_image_and_mask(
+                    &image,
+                    &mask,
+                    spacing,
+                    Interpolator::from(p.interpolator),
+                    p.pad_distance,
+                    image.pixel_type(),
+                )
+            })?;
+            image = resampled_image;
+            resampled_mask
+        } else if p.pre_crop {
             let bb = check_roi(&mask, p)?;
             let bb = bb.padded(p.pad_distance, dim3(mask.roi()));
             let cropped_image = crop_image(&image, &bb)?;
@@ -485,11 +497,46 @@ fn check_finite(image: &Image, mask: &Mask, bb: &BoundingBox) -> Result<()> {
     Ok(())
 }
 
+/// PyRadiomics' `correctMask`: a mask on another grid is resampled onto the image's (nearest neighbour).
+/// A mask that already fits is returned as it is.
+fn correct_mask(image: &Image, mask: Mask) -> Result<Mask> {
+    if check_same_grid(
+        (image.geometry(), image.size()),
+        (mask.geometry(), mask.size()),
+        1e-6,
+    )
+    .is_ok()
+    {
+        return Ok(mask);
+    }
+    let roi = resample_mask(&mask, image.geometry(), image.size());
+    if !roi.iter().any(|&b| b) {
+        return Err(Error::empty_roi(
+            "correctMask: the ROI does not overlap the image once resampled onto its grid",
+        ));
+    }
+    Mask::from_array(roi, *image.geometry())
+}
+
 /// The derived images of one image type, with their PyRadiomics names (`original`, `log-sigma-1-0-mm-3D`,
 /// `wavelet-LLH`, ...).
-fn derive_images(kind: ImageType, image: &Image, _p: &Params) -> Result<Vec<(String, Image)>> {
+fn derive_images(kind: ImageType, image: &Image, p: &Params) -> Result<Vec<(String, Image)>> {
     match kind {
         ImageType::Original => Ok(vec![("original".to_string(), image.clone())]),
+        ImageType::LoG => {
+            let mut out = Vec::new();
+            for &sigma in &p.sigma {
+                // PyRadiomics skips (with a warning) a sigma the image is too small for.
+                if filters::log::log_skip_reason(image.size(), image.spacing(), sigma).is_some() {
+                    continue;
+                }
+                out.push((
+                    filters::log::log_name(sigma),
+                    filters::log::log(image, sigma)?,
+                ));
+            }
+            Ok(out)
+        }
         other => Err(Error::setting(format!(
             "image type '{}' is not implemented yet",
             other.name()

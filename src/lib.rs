@@ -10,6 +10,7 @@ pub mod dti;
 pub mod error;
 pub mod extract;
 pub mod features;
+pub mod filters;
 pub mod image;
 pub mod numeric;
 pub mod preprocess;

@@ -141,6 +141,7 @@ pub(crate) fn inverse3(m: &[f64; 9]) -> [f64; 9] {
 pub struct Image {
     data: Array3<f64>,
     geometry: Geometry,
+    pixel_type: Option<io::DataType>,
 }
 
 impl Image {
@@ -159,7 +160,23 @@ impl Image {
         } else {
             data.as_standard_layout().into_owned()
         };
-        Ok(Image { data, geometry })
+        Ok(Image {
+            data,
+            geometry,
+            pixel_type: None,
+        })
+    }
+
+    /// The same image, noting the element type its values were stored in (a file's datatype, a caller's
+    /// buffer type). Resampling rounds to it, as ITK resamples in the input's pixel type.
+    pub fn with_pixel_type(mut self, pixel_type: Option<io::DataType>) -> Image {
+        self.pixel_type = pixel_type;
+        self
+    }
+
+    /// The element type the values were stored in, or `None` for computed (floating-point) images.
+    pub fn pixel_type(&self) -> Option<io::DataType> {
+        self.pixel_type
     }
 
     /// Voxels, indexed `[z, y, x]`.

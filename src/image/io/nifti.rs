@@ -38,8 +38,11 @@ pub fn read_nifti(path: impl AsRef<Path>) -> Result<Image> {
             parsed.volumes.len()
         )));
     }
+    let pixel_type = parsed.pixel_type;
     let data = parsed.volumes.into_iter().next().expect("one volume");
-    Image::new(data, parsed.geometry).map_err(|e| e.context(format!("'{}'", path.display())))
+    Image::new(data, parsed.geometry)
+        .map(|i| i.with_pixel_type(pixel_type))
+        .map_err(|e| e.context(format!("'{}'", path.display())))
 }
 
 /// Reads every 3D volume of a NIfTI-1 file (one for a 3D file, `dim[4]` for a 4D file), with the shared
@@ -64,13 +67,16 @@ pub fn read_nifti_bytes(bytes: &[u8]) -> Result<Image> {
             parsed.volumes.len()
         )));
     }
+    let pixel_type = parsed.pixel_type;
     let data = parsed.volumes.into_iter().next().expect("one volume");
-    Image::new(data, parsed.geometry)
+    Image::new(data, parsed.geometry).map(|i| i.with_pixel_type(pixel_type))
 }
 
 struct Parsed {
     geometry: Geometry,
     volumes: Vec<Array3<f64>>,
+    /// The stored type when values were not rescaled (ITK reads scaled data as float).
+    pixel_type: Option<DataType>,
 }
 
 fn datatype(code: i16) -> Result<DataType> {
@@ -201,16 +207,22 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
     let little = header.endianness == nifti::Endianness::Little;
     let mut values = decode(&bytes[offset..], dtype, little, total);
     let (slope, inter) = (header.scl_slope as f64, header.scl_inter as f64);
+    let mut pixel_type = Some(dtype);
     if slope != 0.0 && slope.is_finite() && inter.is_finite() && !(slope == 1.0 && inter == 0.0) {
         for v in &mut values {
             *v = *v * slope + inter;
         }
+        pixel_type = None;
     }
     let volumes = values
         .chunks_exact(per_volume)
         .map(|c| Array3::from_shape_vec((nz, ny, nx), c.to_vec()).expect("shape matches length"))
         .collect();
-    Ok(Parsed { geometry, volumes })
+    Ok(Parsed {
+        geometry,
+        volumes,
+        pixel_type,
+    })
 }
 
 #[allow(clippy::needless_range_loop)] // small fixed-size matrices read clearer by index

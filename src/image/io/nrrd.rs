@@ -170,5 +170,5 @@ fn parse(bytes: &[u8]) -> Result<Image> {
     }
     let arr = Array3::from_shape_vec((sizes[2], sizes[1], sizes[0]), values)
         .expect("shape matches length");
-    Image::new(arr, g)
+    Image::new(arr, g).map(|i| i.with_pixel_type(Some(dtype)))
 }
