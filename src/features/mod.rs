@@ -9,6 +9,8 @@
 //! they read no files and parse no settings.
 
 pub mod firstorder;
+pub mod glcm;
+pub mod glrlm;
 pub mod texture;
 
 /// How the texture classes look at the ROI (PyRadiomics' texture settings).
@@ -164,6 +166,8 @@ impl FeatureClass {
     pub fn features(self) -> Option<&'static [FeatureInfo]> {
         match self {
             FeatureClass::FirstOrder => Some(firstorder::FEATURES),
+            FeatureClass::Glcm => Some(glcm::FEATURES),
+            FeatureClass::Glrlm => Some(glrlm::FEATURES),
             _ => None,
         }
     }
