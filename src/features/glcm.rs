@@ -601,12 +601,7 @@ fn mcc(pr: &Probabilities) -> f64 {
                 }
             }
         }
-        let q = DMatrix::from_row_slice(n, n, &q);
-        eigen.push(Schur::try_new(q, f64::EPSILON, 100_000).map(|s| {
-            let mut ev: Vec<Complex<f64>> = s.complex_eigenvalues().iter().copied().collect();
-            ev.sort_by(|x, y| x.re.total_cmp(&y.re).then(x.im.total_cmp(&y.im)));
-            ev
-        }));
+        eigen.push(eigenvalues(DMatrix::from_row_slice(n, n, &q)));
     }
     let all_real = eigen
         .iter()
@@ -627,6 +622,23 @@ fn mcc(pr: &Probabilities) -> f64 {
         })
         .collect();
     nanmean(&roots)
+}
+
+/// The eigenvalues of a general real matrix, sorted as numpy sorts complex numbers (real part, then
+/// imaginary part); `None` if the QR iteration does not converge.
+///
+/// nalgebra's Schur decomposition deflates only when a subdiagonal entry falls below `eps` times its
+/// neighbours; with `eps` at machine precision it can cycle on matrices with repeated eigenvalues (Q has
+/// eigenvalue 1 once per connected group of grey levels). The threshold is relaxed step by step, up to
+/// 1e-12, which bounds the eigenvalue error far below the 1e-6 parity tolerance.
+fn eigenvalues(q: DMatrix<f64>) -> Option<Vec<Complex<f64>>> {
+    const THRESHOLDS: [f64; 5] = [f64::EPSILON, 4.0 * f64::EPSILON, 1e-14, 1e-13, 1e-12];
+    let schur = THRESHOLDS
+        .iter()
+        .find_map(|&eps| Schur::try_new(q.clone(), eps, 1000))?;
+    let mut ev: Vec<Complex<f64>> = schur.complex_eigenvalues().iter().copied().collect();
+    ev.sort_by(|x, y| x.re.total_cmp(&y.re).then(x.im.total_cmp(&y.im)));
+    Some(ev)
 }
 
 #[cfg(test)]
@@ -732,6 +744,26 @@ mod tests {
         for (f, x) in FEATURES.iter().zip(&v) {
             assert!(f.deprecated || !x.is_nan(), "{} is NaN", f.name);
         }
+    }
+
+    #[test]
+    fn mcc_of_disconnected_levels_is_one() {
+        // Levels {1, 2} and {3, 4} never touch: Q has eigenvalue 1 twice, so MCC = 1.
+        let mut l = Array3::zeros((1, 4, 8));
+        for y in 0..4 {
+            for x in 0..8 {
+                l[[0, y, x]] = if x < 3 {
+                    1 + ((x + y) % 2) as u32
+                } else if x > 4 {
+                    3 + ((x + y) % 2) as u32
+                } else {
+                    0
+                };
+            }
+        }
+        let v = compute(&grey(l), [1.0; 3], &TextureSettings::default());
+        let mcc = v[FEATURES.iter().position(|f| f.name == "MCC").unwrap()];
+        assert!((mcc - 1.0).abs() < 1e-9, "{mcc}");
     }
 
     #[test]
