@@ -440,7 +440,7 @@ proptest! {
         let p = glcm::normalised_matrix(&g, [1.0; 3], &s);
         let t = p.clone().permuted_axes([1, 0, 2]);
         prop_assert!(p.iter().zip(t.iter()).all(|(a, b)| a.to_bits() == b.to_bits()));
-        // Without symmetrisation the raw counts of each angle are those of the opposite offset.
+        // The raw matrix holds whole pair counts.
         let raw = glcm::matrix(&g, &s);
         let total: f64 = raw.sum();
         prop_assert_eq!(total.fract(), 0.0);
