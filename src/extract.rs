@@ -27,7 +27,7 @@
 use ndarray::{s, ArrayView3};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::features::{firstorder, gldm, glszm, ngtdm, FeatureClass};
+use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, FeatureClass};
 use crate::filters;
 use crate::image::{check_same_grid, BoundingBox, Image, Mask};
 use crate::preprocess::discretise;
@@ -600,7 +600,9 @@ fn compute_classes(
                 }
                 firstorder::compute(&values, &levels, spacing, p.voxel_array_shift)
             }
+            FeatureClass::Glcm => glcm::compute(&grey, spacing, &p.texture),
             FeatureClass::Gldm => gldm::compute(&grey, spacing, &p.texture),
+            FeatureClass::Glrlm => glrlm::compute(&grey, spacing, &p.texture),
             FeatureClass::Glszm => glszm::compute(&grey, spacing, &p.texture),
             FeatureClass::Ngtdm => ngtdm::compute(&grey, spacing, &p.texture),
             other => {

@@ -14,7 +14,7 @@ use radiomics::{Extractor, Image, Settings};
 const CASES: [&str; 3] = ["brain1", "breast1", "lung1"];
 
 /// Feature classes the extraction pipeline provides.
-const CLASSES: &[&str] = &["firstorder", "gldm", "glszm", "ngtdm"];
+const CLASSES: &[&str] = &["firstorder", "glcm", "gldm", "glrlm", "glszm", "ngtdm"];
 
 struct Outcome {
     compared: usize,
@@ -233,6 +233,16 @@ fn split_csv_line(line: &str) -> Vec<String> {
 #[test]
 fn baseline_firstorder() {
     baseline_class("firstorder");
+}
+
+#[test]
+fn baseline_glcm() {
+    baseline_class("glcm");
+}
+
+#[test]
+fn baseline_glrlm() {
+    baseline_class("glrlm");
 }
 
 #[test]

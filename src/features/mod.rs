@@ -9,7 +9,9 @@
 //! they read no files and parse no settings.
 
 pub mod firstorder;
+pub mod glcm;
 pub mod gldm;
+pub mod glrlm;
 pub mod glszm;
 pub mod ngtdm;
 pub mod texture;
@@ -170,6 +172,8 @@ impl FeatureClass {
             FeatureClass::Gldm => Some(gldm::FEATURES),
             FeatureClass::Glszm => Some(glszm::FEATURES),
             FeatureClass::Ngtdm => Some(ngtdm::FEATURES),
+            FeatureClass::Glcm => Some(glcm::FEATURES),
+            FeatureClass::Glrlm => Some(glrlm::FEATURES),
             _ => None,
         }
     }

@@ -607,6 +607,17 @@ fn bspline(coef: &ArrayView3<'_, f64>, c: [f64; 3]) -> f64 {
     sum
 }
 
+impl From<crate::settings::InterpolatorName> for Interpolator {
+    fn from(name: crate::settings::InterpolatorName) -> Interpolator {
+        use crate::settings::InterpolatorName as N;
+        match name {
+            N::NearestNeighbor => Interpolator::Nearest,
+            N::Linear => Interpolator::Linear,
+            N::BSpline => Interpolator::BSpline,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -750,16 +761,5 @@ mod tests {
         assert_eq!(ci.size(), [6, 9, 5]);
         assert_eq!(cm.count(), mask.count());
         assert_eq!(ci.data()[[0, 0, 0]], img.data()[[2, 4, 5]]);
-    }
-}
-
-impl From<crate::settings::InterpolatorName> for Interpolator {
-    fn from(name: crate::settings::InterpolatorName) -> Interpolator {
-        use crate::settings::InterpolatorName as N;
-        match name {
-            N::NearestNeighbor => Interpolator::Nearest,
-            N::Linear => Interpolator::Linear,
-            N::BSpline => Interpolator::BSpline,
-        }
     }
 }

@@ -1,0 +1,796 @@
+//! Grey level co-occurrence matrix features (PyRadiomics `glcm`).
+//!
+//! # Definition
+//! For one offset ("angle") δ, `P(i, j | δ)` counts the ROI voxels of grey level i whose neighbour at δ is
+//! an ROI voxel of grey level j. The angles are those of [`super::texture`] (one of each opposite pair: 13
+//! in 3D, 4 with `force2D`, at every Chebyshev distance in `distances`). With `symmetricalGLCM` (the
+//! default) the opposite direction is counted too, `P ← P + Pᵀ`. Each angle's matrix is normalised,
+//! `p = P / ΣP`, features are computed per angle and averaged over the angles (IBSI "3D, averaged").
+//! With `weightingNorm`, the angle matrices are first summed with a weight per angle into one matrix (IBSI
+//! "3D, merged" for `no_weighting`).
+//!
+//! # Worked example (PyRadiomics' documentation)
+//! ```text
+//!         1 2 5 2 3                              6 4 3 0 0
+//!         3 2 1 3 1     δ = 1, angle 0° (x),     4 0 2 1 3
+//!     I = 1 3 5 5 2     symmetrical:         P = 3 2 0 1 2
+//!         1 1 1 1 2                              0 1 1 0 0
+//!         1 2 4 3 5                              0 3 2 0 2
+//! ```
+//!
+//! # Symbols
+//! ```text
+//! p(i,j)    normalised co-occurrence matrix of one angle
+//! i, j      grey levels present in the ROI (their values, gaps kept: the rows of absent levels are dropped)
+//! Ng        the largest grey level in the ROI (not the number of present levels; used by Idn and Idmn)
+//! p_x(i)    Σ_j p(i,j)               p_y(j)    Σ_i p(i,j)
+//! μ_x       Σ p(i,j)·i               μ_y       Σ p(i,j)·j
+//! σ_x       √Σ p(i,j)(i − μ_x)²      σ_y       √Σ p(i,j)(j − μ_y)²
+//! p_{x+y}(k)  Σ_{i+j=k} p(i,j),  k = 2…2Ng
+//! p_{x−y}(k)  Σ_{|i−j|=k} p(i,j), k = 0…Ng−1
+//! HX  = −Σ p_x log₂(p_x + ε)      HY   = −Σ p_y log₂(p_y + ε)
+//! HXY = −Σ p(i,j) log₂(p(i,j) + ε)
+//! HXY1 = −Σ p(i,j) log₂(p_x(i) p_y(j) + ε)
+//! HXY2 = −Σ p_x(i) p_y(j) log₂(p_x(i) p_y(j) + ε)
+//! ε   machine epsilon, 2.220446e-16
+//! ```
+//!
+//! # Settings (PyRadiomics names, defaults)
+//! - `distances` `[1]`: Chebyshev distances of the neighbours.
+//! - `symmetricalGLCM` `true`.
+//! - `weightingNorm` none: `manhattan`, `euclidean`, `infinity` weight each angle's matrix by
+//!   `exp(−‖d‖²)`, with ‖d‖ the offset's norm in mm (Manhattan: `(Σ|δ|·s)²`, Euclidean: `Σ(|δ|·s)²`,
+//!   infinity: `max(|δ|·s)²` in the exponent), and sum them; `no_weighting` sums them unweighted.
+//! - `force2D`, `force2Ddimension`: in-plane angles only.
+//!
+//! # Conventions kept from PyRadiomics
+//! - Angles whose matrix is empty (no voxel pair at that offset) are dropped before averaging.
+//! - Correlation is 1 where σ_x σ_y = 0 (a flat region); Imc1 is 0 where max(HX, HY) = 0; Imc2 is 0 where
+//!   HXY2 = HXY; MCC is 1 when a single grey level is present.
+//! - An ROI without any voxel pair (a single voxel) has no co-occurrences: every feature is NaN, as in
+//!   PyRadiomics.
+//! - The deprecated features (Dissimilarity = DifferenceAverage, Homogeneity1 = Id, Homogeneity2 = Idm,
+//!   SumVariance = ClusterTendency) are NaN: PyRadiomics raises on them and reports NaN.
+//! - Sums over a matrix follow numpy's order: sequential over (i, j) when there are several angles, and
+//!   pairwise when the angles were merged into one matrix ([`crate::numeric`]).
+//!
+//! # References
+//! Haralick, Shanmugam, Dinstein (1973), Textural features for image classification. PyRadiomics
+//! documentation, "Gray Level Co-occurrence Matrix (GLCM) Features". IBSI 1, section 3.6.
+
+use nalgebra::{Complex, DMatrix, Schur};
+use ndarray::Array3;
+
+use super::texture::{angles_within, nanmean, offset_mm, Offset, PresentLevels};
+use super::{FeatureInfo, TextureSettings, WeightingNorm};
+use crate::numeric::pairwise_sum;
+use crate::preprocess::discretise::GreyLevels;
+
+/// The GLCM features in PyRadiomics' output order (an ASCII sort of the method names).
+pub const FEATURES: &[FeatureInfo] = &[
+    FeatureInfo::new("Autocorrelation", "QWB0"),
+    FeatureInfo::new("ClusterProminence", "AE86"),
+    FeatureInfo::new("ClusterShade", "7NFM"),
+    FeatureInfo::new("ClusterTendency", "DG8W"),
+    FeatureInfo::new("Contrast", "ACUI"),
+    FeatureInfo::new("Correlation", "NI2N"),
+    FeatureInfo::new("DifferenceAverage", "TF7R"),
+    FeatureInfo::new("DifferenceEntropy", "NTRS"),
+    FeatureInfo::new("DifferenceVariance", "D3YU"),
+    FeatureInfo::deprecated("Dissimilarity", "8S9J"),
+    FeatureInfo::deprecated("Homogeneity1", "IB1Z"),
+    FeatureInfo::deprecated("Homogeneity2", "WF0Z"),
+    FeatureInfo::new("Id", "IB1Z"),
+    FeatureInfo::new("Idm", "WF0Z"),
+    FeatureInfo::new("Idmn", "1QCO"),
+    FeatureInfo::new("Idn", "NDRX"),
+    FeatureInfo::new("Imc1", "R8DG"),
+    FeatureInfo::new("Imc2", "JN9H"),
+    FeatureInfo::new("InverseVariance", "E8JP"),
+    FeatureInfo::new("JointAverage", "60VM"),
+    FeatureInfo::new("JointEnergy", "8ZQL"),
+    FeatureInfo::new("JointEntropy", "TU9B"),
+    FeatureInfo::new("MCC", ""),
+    FeatureInfo::new("MaximumProbability", "GYBY"),
+    FeatureInfo::new("SumAverage", "ZGXS"),
+    FeatureInfo::new("SumEntropy", "P6QZ"),
+    FeatureInfo::new("SumSquares", "UR99"),
+    FeatureInfo::deprecated("SumVariance", "OEEB"),
+];
+
+/// The angles of the GLCM of `grey` under `s`, in the order of the matrix's last axis.
+pub fn angles(grey: &GreyLevels, s: &TextureSettings) -> Vec<Offset> {
+    let (z, y, x) = grey.levels.dim();
+    angles_within([z, y, x], &s.distances, s.plane(), false)
+}
+
+/// Co-occurrence counts on the present levels, one pass over the ROI's box for all angles at once.
+struct Counts {
+    levels: PresentLevels,
+    angles: Vec<Offset>,
+    /// `[a][i][j]`, `n × n` per angle, `n` present levels.
+    data: Vec<f64>,
+}
+
+fn count(grey: &GreyLevels, s: &TextureSettings) -> Counts {
+    let lv = grey.levels.as_standard_layout();
+    let lv = lv.as_slice().expect("standard layout");
+    let (sz, sy, sx) = grey.levels.dim();
+    let levels = PresentLevels::of(lv, grey.max_level);
+    let angles = angles(grey, s);
+    let n = levels.len();
+    let mut data = vec![0.0; angles.len() * n * n];
+    // Linear offsets of the neighbours.
+    let steps: Vec<isize> = angles
+        .iter()
+        .map(|o| (o[0] * sy as isize + o[1]) * sx as isize + o[2])
+        .collect();
+    let mut i = 0usize;
+    for z in 0..sz as isize {
+        for y in 0..sy as isize {
+            for x in 0..sx as isize {
+                let li = lv[i];
+                if li != 0 {
+                    let ci = levels.index[li as usize] as usize;
+                    for (a, (o, &step)) in angles.iter().zip(&steps).enumerate() {
+                        let (nz, ny, nx) = (z + o[0], y + o[1], x + o[2]);
+                        if nz < 0
+                            || ny < 0
+                            || nx < 0
+                            || nz >= sz as isize
+                            || ny >= sy as isize
+                            || nx >= sx as isize
+                        {
+                            continue;
+                        }
+                        let lj = lv[(i as isize + step) as usize];
+                        if lj != 0 {
+                            let cj = levels.index[lj as usize] as usize;
+                            data[(a * n + ci) * n + cj] += 1.0;
+                        }
+                    }
+                }
+                i += 1;
+            }
+        }
+    }
+    Counts {
+        levels,
+        angles,
+        data,
+    }
+}
+
+/// PyRadiomics' raw `P_glcm`: the co-occurrence counts as `(Ng, Ng, n_angles)`, rows and columns for every
+/// level `1..=Ng` (absent levels give empty rows), before symmetrisation, weighting and normalisation.
+/// The angles are [`angles`]; entry `(i−1, j−1, a)` counts voxels of level i with a level-j neighbour at
+/// offset `a`.
+pub fn matrix(grey: &GreyLevels, s: &TextureSettings) -> Array3<f64> {
+    let c = count(grey, s);
+    let ng = grey.max_level as usize;
+    let n = c.levels.len();
+    let na = c.angles.len();
+    let mut out = Array3::zeros((ng, ng, na));
+    for a in 0..na {
+        for i in 0..n {
+            for j in 0..n {
+                let (gi, gj) = (c.levels.values[i] as usize, c.levels.values[j] as usize);
+                out[[gi - 1, gj - 1, a]] = c.data[(a * n + i) * n + j];
+            }
+        }
+    }
+    out
+}
+
+/// Normalised matrices on the present levels, as the features read them.
+struct Probabilities {
+    /// Present grey levels (values).
+    g: Vec<f64>,
+    /// `[a][i][j]`.
+    p: Vec<f64>,
+    n_angles: usize,
+}
+
+fn probabilities(grey: &GreyLevels, spacing: [f64; 3], s: &TextureSettings) -> Probabilities {
+    let c = count(grey, s);
+    let n = c.levels.len();
+    if n == 0 {
+        // An empty ROI: no matrix at all.
+        return Probabilities {
+            g: vec![],
+            p: vec![],
+            n_angles: 0,
+        };
+    }
+    let nn = n * n;
+    let mut p = c.data;
+    let mut na = c.angles.len();
+    if s.symmetrical_glcm {
+        for m in p.chunks_exact_mut(nn) {
+            for i in 0..n {
+                for j in i..n {
+                    let v = m[i * n + j] + m[j * n + i];
+                    m[i * n + j] = v;
+                    m[j * n + i] = v;
+                }
+            }
+        }
+    }
+    if let Some(norm) = s.weighting_norm {
+        let weights: Vec<f64> = c.angles.iter().map(|&o| weight(o, spacing, norm)).collect();
+        // numpy.sum(P * w, axis=angles): a pairwise sum along the contiguous angle axis, per cell.
+        let mut merged = vec![0.0; nn];
+        let mut cell = vec![0.0; na];
+        for (k, m) in merged.iter_mut().enumerate() {
+            for (a, c) in cell.iter_mut().enumerate() {
+                *c = p[a * nn + k] * weights[a];
+            }
+            *m = pairwise_sum(&cell);
+        }
+        p = merged;
+        na = 1;
+    }
+    let pairwise = na == 1;
+    let mut sums: Vec<f64> = p.chunks_exact(nn).map(|m| sum(pairwise, m)).collect();
+    if na > 1 {
+        // Drop the angles without any voxel pair.
+        let keep: Vec<bool> = sums.iter().map(|&t| t != 0.0).collect();
+        if keep.iter().any(|k| !k) {
+            p = p
+                .chunks_exact(nn)
+                .zip(&keep)
+                .filter(|(_, &k)| k)
+                .flat_map(|(m, _)| m.iter().copied())
+                .collect();
+            sums.retain(|&t| t != 0.0);
+            na = sums.len();
+        }
+    }
+    for (m, &t) in p.chunks_exact_mut(nn).zip(&sums) {
+        let t = if t == 0.0 { f64::NAN } else { t };
+        for v in m {
+            *v /= t;
+        }
+    }
+    Probabilities {
+        g: c.levels.values,
+        p,
+        n_angles: na,
+    }
+}
+
+/// The weight of an angle's matrix under `weightingNorm` (PyRadiomics' formulas, term by term).
+fn weight(o: Offset, spacing: [f64; 3], norm: WeightingNorm) -> f64 {
+    let d = offset_mm(o, spacing);
+    match norm {
+        WeightingNorm::Infinity => {
+            let m = d.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (-(m * m)).exp()
+        }
+        WeightingNorm::Euclidean => (-pairwise_sum(&d.map(|v| v * v))).exp(),
+        WeightingNorm::Manhattan => {
+            let m = pairwise_sum(&d);
+            (-(m * m)).exp()
+        }
+        WeightingNorm::NoWeighting => 1.0,
+    }
+}
+
+/// PyRadiomics' processed `P_glcm` (after `_calculateMatrix`): empty grey levels removed, symmetrised,
+/// weighted, empty angles removed, each angle normalised to sum 1. Shape `(n, n, n_angles)` with `n`
+/// the number of grey levels present.
+pub fn normalised_matrix(grey: &GreyLevels, spacing: [f64; 3], s: &TextureSettings) -> Array3<f64> {
+    let pr = probabilities(grey, spacing, s);
+    let n = pr.g.len();
+    Array3::from_shape_fn((n, n, pr.n_angles), |(i, j, a)| pr.p[(a * n + i) * n + j])
+}
+
+/// A sum over one matrix or vector as numpy orders it: pairwise for a single (merged) matrix, sequential
+/// for a stack of angles (numpy then adds element by element into the per-angle outputs).
+fn sum(pairwise: bool, v: &[f64]) -> f64 {
+    if pairwise {
+        pairwise_sum(v)
+    } else {
+        let mut t = 0.0;
+        for &x in v {
+            t += x;
+        }
+        t
+    }
+}
+
+/// Every GLCM feature, in [`FEATURES`] order. `spacing` (x, y, z, mm) matters only for a
+/// `weightingNorm` other than `no_weighting`.
+pub fn compute(grey: &GreyLevels, spacing: [f64; 3], s: &TextureSettings) -> Vec<f64> {
+    let pr = probabilities(grey, spacing, s);
+    let n = pr.g.len();
+    if n == 0 {
+        return vec![f64::NAN; FEATURES.len()];
+    }
+    let ng = grey.max_level as usize;
+    let pairwise = pr.n_angles == 1;
+    let per_angle: Vec<AngleFeatures> = (0..pr.n_angles)
+        .map(|a| angle_features(&pr.p[a * n * n..(a + 1) * n * n], &pr.g, ng, pairwise))
+        .collect();
+    let avg = |f: fn(&AngleFeatures) -> f64| nanmean(&per_angle.iter().map(f).collect::<Vec<_>>());
+    // Joint average is a plain mean (NaN propagates), the rest are NaN-skipping means.
+    let ux: Vec<f64> = per_angle.iter().map(|f| f.mu_x).collect();
+    let joint_average = if ux.is_empty() {
+        f64::NAN
+    } else {
+        pairwise_sum(&ux) / ux.len() as f64
+    };
+    vec![
+        avg(|f| f.autocorrelation),
+        avg(|f| f.cluster_prominence),
+        avg(|f| f.cluster_shade),
+        avg(|f| f.cluster_tendency),
+        avg(|f| f.contrast),
+        avg(|f| f.correlation),
+        avg(|f| f.difference_average),
+        avg(|f| f.difference_entropy),
+        avg(|f| f.difference_variance),
+        f64::NAN,
+        f64::NAN,
+        f64::NAN,
+        avg(|f| f.id),
+        avg(|f| f.idm),
+        avg(|f| f.idmn),
+        avg(|f| f.idn),
+        avg(|f| f.imc1),
+        avg(|f| f.imc2),
+        avg(|f| f.inverse_variance),
+        joint_average,
+        avg(|f| f.joint_energy),
+        avg(|f| f.joint_entropy),
+        mcc(&pr),
+        avg(|f| f.maximum_probability),
+        avg(|f| f.sum_average),
+        avg(|f| f.sum_entropy),
+        avg(|f| f.sum_squares),
+        f64::NAN,
+    ]
+}
+
+/// The features of one angle's matrix (MCC apart: it needs all angles' eigenvalues together).
+struct AngleFeatures {
+    mu_x: f64,
+    autocorrelation: f64,
+    cluster_prominence: f64,
+    cluster_shade: f64,
+    cluster_tendency: f64,
+    contrast: f64,
+    correlation: f64,
+    difference_average: f64,
+    difference_entropy: f64,
+    difference_variance: f64,
+    id: f64,
+    idm: f64,
+    idmn: f64,
+    idn: f64,
+    imc1: f64,
+    imc2: f64,
+    inverse_variance: f64,
+    joint_energy: f64,
+    joint_entropy: f64,
+    maximum_probability: f64,
+    sum_average: f64,
+    sum_entropy: f64,
+    sum_squares: f64,
+}
+
+/// The coefficients of one angle (PyRadiomics `_calculateCoefficients`), computed once.
+struct Coefficients<'a> {
+    p: &'a [f64],
+    g: &'a [f64],
+    pairwise: bool,
+    p_x: Vec<f64>,
+    p_y: Vec<f64>,
+    mu_x: f64,
+    mu_y: f64,
+    /// `p_{x+y}(k)`, k = 2…2Ng.
+    p_xplusy: Vec<f64>,
+    /// `p_{x−y}(k)`, k = 0…Ng−1.
+    p_xminusy: Vec<f64>,
+    hxy: f64,
+}
+
+impl<'a> Coefficients<'a> {
+    fn new(p: &'a [f64], g: &'a [f64], ng: usize, pairwise: bool) -> Coefficients<'a> {
+        let n = g.len();
+        let mut p_x = vec![0.0; n];
+        let mut p_y = vec![0.0; n];
+        let mut p_xplusy = vec![0.0; (2 * ng).saturating_sub(1)];
+        let mut p_xminusy = vec![0.0; ng];
+        for i in 0..n {
+            for j in 0..n {
+                let v = p[i * n + j];
+                p_x[i] += v;
+                p_y[j] += v;
+                let (gi, gj) = (g[i] as usize, g[j] as usize);
+                p_xplusy[gi + gj - 2] += v;
+                p_xminusy[gi.abs_diff(gj)] += v;
+            }
+        }
+        let mut c = Coefficients {
+            p,
+            g,
+            pairwise,
+            p_x,
+            p_y,
+            mu_x: 0.0,
+            mu_y: 0.0,
+            p_xplusy,
+            p_xminusy,
+            hxy: 0.0,
+        };
+        c.mu_x = c.over_matrix(|v, i, _| i * v);
+        c.mu_y = c.over_matrix(|v, _, j| j * v);
+        // HXY = −Σ p log₂(p + ε)
+        c.hxy = -c.over_matrix(|v, _, _| v * (v + f64::EPSILON).log2());
+        c
+    }
+
+    /// Σ_{i,j} f(p(i,j), i, j) over the matrix, in numpy's order.
+    fn over_matrix(&self, f: impl Fn(f64, f64, f64) -> f64) -> f64 {
+        let n = self.g.len();
+        let t: Vec<f64> = (0..n * n)
+            .map(|k| f(self.p[k], self.g[k / n], self.g[k % n]))
+            .collect();
+        sum(self.pairwise, &t)
+    }
+
+    /// Σ_k f(v(k), k) over a vector indexed from `k0`, in numpy's order.
+    fn over(&self, v: &[f64], k0: f64, f: impl Fn(f64, f64) -> f64) -> f64 {
+        let t: Vec<f64> = v
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| f(x, k0 + k as f64))
+            .collect();
+        sum(self.pairwise, &t)
+    }
+}
+
+fn angle_features(p: &[f64], g: &[f64], ng: usize, pairwise: bool) -> AngleFeatures {
+    let c = Coefficients::new(p, g, ng, pairwise);
+    let (mu_x, mu_y) = (c.mu_x, c.mu_y);
+    let eps = f64::EPSILON;
+    let ngf = ng as f64;
+
+    // 1. Autocorrelation = Σ p(i,j) i j
+    let autocorrelation = c.over_matrix(|v, i, j| v * (i * j));
+    // 3-5. Cluster prominence / shade / tendency = Σ (i + j − μ_x − μ_y)^{4,3,2} p(i,j)
+    let cluster = |k: i32| c.over_matrix(|v, i, j| v * ((i + j) - mu_x - mu_y).powi(k));
+    // 6. Contrast = Σ (i − j)² p(i,j)
+    let contrast = c.over_matrix(|v, i, j| v * (i - j).abs().powi(2));
+    // 7. Correlation = (Σ p(i,j)(i − μ_x)(j − μ_y)) / (σ_x σ_y + ε), 1 where σ_x σ_y = 0
+    let sig_x = c.over_matrix(|v, i, _| v * (i - mu_x).powi(2)).sqrt();
+    let sig_y = c.over_matrix(|v, _, j| v * (j - mu_y).powi(2)).sqrt();
+    let corm = c.over_matrix(|v, i, j| v * (i - mu_x) * (j - mu_y));
+    let correlation = if sig_x * sig_y == 0.0 {
+        1.0
+    } else {
+        corm / (sig_x * sig_y + eps)
+    };
+    // 8. Difference average DA = Σ k p_{x−y}(k)
+    let diff = &c.p_xminusy;
+    let difference_average = c.over(diff, 0.0, |v, k| k * v);
+    // 9. Difference entropy = −Σ p_{x−y}(k) log₂(p_{x−y}(k) + ε)
+    let difference_entropy = -c.over(diff, 0.0, |v, _| v * (v + eps).log2());
+    // 10. Difference variance = Σ (k − DA)² p_{x−y}(k)
+    let difference_variance = c.over(diff, 0.0, |v, k| v * (k - difference_average).powi(2));
+    // 11. Joint energy = Σ p(i,j)²
+    let joint_energy = c.over_matrix(|v, _, _| v.powi(2));
+    // 12. Joint entropy = HXY
+    let joint_entropy = c.hxy;
+    // 13-14. Informational measures of correlation.
+    let hx = -c.over(&c.p_x, 0.0, |v, _| v * (v + eps).log2());
+    let hy = -c.over(&c.p_y, 0.0, |v, _| v * (v + eps).log2());
+    let n = g.len();
+    let pxy: Vec<f64> = (0..n * n).map(|k| c.p_x[k / n] * c.p_y[k % n]).collect();
+    let hxy1 = {
+        let t: Vec<f64> = (0..n * n).map(|k| p[k] * (pxy[k] + eps).log2()).collect();
+        -sum(pairwise, &t)
+    };
+    let hxy2 = {
+        let t: Vec<f64> = pxy.iter().map(|&q| q * (q + eps).log2()).collect();
+        -sum(pairwise, &t)
+    };
+    // Imc1 = (HXY − HXY1) / max(HX, HY), 0 where the maximum is 0
+    let div = hx.max(hy);
+    let imc1 = if div != 0.0 {
+        (c.hxy - hxy1) / div
+    } else {
+        0.0
+    };
+    // Imc2 = √(1 − e^{−2 (HXY2 − HXY)}), 0 where HXY2 = HXY
+    let imc2 = if hxy2 == c.hxy {
+        0.0
+    } else {
+        (1.0 - std::f64::consts::E.powf(-2.0 * (hxy2 - c.hxy))).sqrt()
+    };
+    // 15. Inverse difference moment = Σ p_{x−y}(k) / (1 + k²)
+    let idm = c.over(diff, 0.0, |v, k| v / (1.0 + k.powi(2)));
+    // 17. Inverse difference moment normalised = Σ p_{x−y}(k) / (1 + k²/Ng²)
+    let idmn = c.over(diff, 0.0, |v, k| v / (1.0 + k.powi(2) / ngf.powi(2)));
+    // 18. Inverse difference = Σ p_{x−y}(k) / (1 + k)
+    let id = c.over(diff, 0.0, |v, k| v / (1.0 + k));
+    // 19. Inverse difference normalised = Σ p_{x−y}(k) / (1 + k/Ng)
+    let idn = c.over(diff, 0.0, |v, k| v / (1.0 + k / ngf));
+    // 20. Inverse variance = Σ_{k≥1} p_{x−y}(k) / k²
+    let inverse_variance = c.over(diff.get(1..).unwrap_or(&[]), 1.0, |v, k| v / k.powi(2));
+    // 21. Maximum probability = max p(i,j)
+    let maximum_probability = p.iter().copied().fold(f64::NEG_INFINITY, |m, v| {
+        if v.is_nan() || m.is_nan() {
+            f64::NAN
+        } else {
+            m.max(v)
+        }
+    });
+    // 22. Sum average = Σ k p_{x+y}(k)
+    let sum_average = c.over(&c.p_xplusy, 2.0, |v, k| k * v);
+    // 23. Sum entropy = −Σ p_{x+y}(k) log₂(p_{x+y}(k) + ε)
+    let sum_entropy = -c.over(&c.p_xplusy, 2.0, |v, _| v * (v + eps).log2());
+    // 24. Sum of squares = Σ (i − μ_x)² p(i,j)
+    let sum_squares = c.over_matrix(|v, i, _| v * (i - mu_x).powi(2));
+
+    AngleFeatures {
+        mu_x,
+        autocorrelation,
+        cluster_prominence: cluster(4),
+        cluster_shade: cluster(3),
+        cluster_tendency: cluster(2),
+        contrast,
+        correlation,
+        difference_average,
+        difference_entropy,
+        difference_variance,
+        id,
+        idm,
+        idmn,
+        idn,
+        imc1,
+        imc2,
+        inverse_variance,
+        joint_energy,
+        joint_entropy,
+        maximum_probability,
+        sum_average,
+        sum_entropy,
+        sum_squares,
+    }
+}
+
+/// 16. Maximal correlation coefficient = √(second largest eigenvalue of Q), averaged over the angles, with
+///
+/// ```text
+/// Q(i,j) = Σ_k p(i,k) p(j,k) / (p_x(i) p_y(k) + ε)
+/// ```
+///
+/// 1 when a single grey level is present (Q is 1×1). As numpy's `eigvals`, the eigenvalues are real unless
+/// some angle's Q has a complex pair; a negative real eigenvalue then has a NaN root (left out of the mean),
+/// while among complex ones only the real part of the root counts.
+fn mcc(pr: &Probabilities) -> f64 {
+    let n = pr.g.len();
+    if n < 2 {
+        return 1.0;
+    }
+    let mut eigen: Vec<Option<Vec<Complex<f64>>>> = Vec::with_capacity(pr.n_angles);
+    for a in 0..pr.n_angles {
+        let p = &pr.p[a * n * n..(a + 1) * n * n];
+        if p.iter().any(|v| v.is_nan()) {
+            eigen.push(None);
+            continue;
+        }
+        let mut p_x = vec![0.0; n];
+        let mut p_y = vec![0.0; n];
+        for i in 0..n {
+            for j in 0..n {
+                p_x[i] += p[i * n + j];
+                p_y[j] += p[i * n + j];
+            }
+        }
+        // Summed over k in order, as PyRadiomics' loop does.
+        let mut q = vec![0.0; n * n];
+        for k in 0..n {
+            for i in 0..n {
+                let pik = p[i * n + k];
+                let den = p_x[i] * p_y[k] + f64::EPSILON;
+                for j in 0..n {
+                    q[i * n + j] += pik * p[j * n + k] / den;
+                }
+            }
+        }
+        eigen.push(eigenvalues(DMatrix::from_row_slice(n, n, &q)));
+    }
+    let all_real = eigen
+        .iter()
+        .flatten()
+        .all(|ev| ev.iter().all(|z| z.im == 0.0));
+    let roots: Vec<f64> = eigen
+        .iter()
+        .map(|ev| match ev {
+            None => f64::NAN,
+            Some(ev) => {
+                let second = ev[ev.len() - 2];
+                if all_real {
+                    second.re.sqrt()
+                } else {
+                    second.sqrt().re
+                }
+            }
+        })
+        .collect();
+    nanmean(&roots)
+}
+
+/// The eigenvalues of a general real matrix, sorted as numpy sorts complex numbers (real part, then
+/// imaginary part); `None` if the QR iteration does not converge.
+///
+/// nalgebra's Schur decomposition deflates only when a subdiagonal entry falls below `eps` times its
+/// neighbours; with `eps` at machine precision it can cycle on matrices with repeated eigenvalues (Q has
+/// eigenvalue 1 once per connected group of grey levels). The threshold is relaxed step by step, up to
+/// 1e-12, which bounds the eigenvalue error far below the 1e-6 parity tolerance.
+fn eigenvalues(q: DMatrix<f64>) -> Option<Vec<Complex<f64>>> {
+    const THRESHOLDS: [f64; 5] = [f64::EPSILON, 4.0 * f64::EPSILON, 1e-14, 1e-13, 1e-12];
+    let schur = THRESHOLDS
+        .iter()
+        .find_map(|&eps| Schur::try_new(q.clone(), eps, 1000))?;
+    let mut ev: Vec<Complex<f64>> = schur.complex_eigenvalues().iter().copied().collect();
+    ev.sort_by(|x, y| x.re.total_cmp(&y.re).then(x.im.total_cmp(&y.im)));
+    Some(ev)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array3;
+
+    fn grey(levels: Array3<u32>) -> GreyLevels {
+        let max_level = levels.iter().copied().max().unwrap_or(0);
+        GreyLevels {
+            levels,
+            max_level,
+            edges: vec![],
+        }
+    }
+
+    /// PyRadiomics' documentation example, one slice.
+    fn example() -> GreyLevels {
+        let v = [
+            1, 2, 5, 2, 3, //
+            3, 2, 1, 3, 1, //
+            1, 3, 5, 5, 2, //
+            1, 1, 1, 1, 2, //
+            1, 2, 4, 3, 5,
+        ];
+        grey(Array3::from_shape_vec((1, 5, 5), v.to_vec()).unwrap())
+    }
+
+    #[test]
+    fn documentation_example_matrix() {
+        let s = TextureSettings::default();
+        let g = example();
+        // One slice: only the 4 in-plane angles; (0, 0, 1) is the 0° angle of the documentation.
+        assert_eq!(
+            angles(&g, &s),
+            vec![[0, 1, 1], [0, 1, 0], [0, 1, -1], [0, 0, 1]]
+        );
+        let m = matrix(&g, &s);
+        assert_eq!(m.dim(), (5, 5, 4));
+        let expected = [
+            [6, 4, 3, 0, 0],
+            [4, 0, 2, 1, 3],
+            [3, 2, 0, 1, 2],
+            [0, 1, 1, 0, 0],
+            [0, 3, 2, 0, 2],
+        ];
+        for i in 0..5 {
+            for j in 0..5 {
+                assert_eq!(
+                    m[[i, j, 3]] + m[[j, i, 3]],
+                    expected[i][j] as f64,
+                    "({i}, {j})"
+                );
+            }
+        }
+        let p = normalised_matrix(&g, [1.0; 3], &s);
+        assert_eq!(p[[0, 0, 3]], 6.0 / 40.0);
+        assert_eq!(p[[4, 1, 3]], 3.0 / 40.0);
+    }
+
+    /// The documentation's 0° matrix, features by hand.
+    #[test]
+    fn documentation_example_features_by_hand() {
+        let m = [
+            [6, 4, 3, 0, 0],
+            [4, 0, 2, 1, 3],
+            [3, 2, 0, 1, 2],
+            [0, 1, 1, 0, 0],
+            [0, 3, 2, 0, 2],
+        ];
+        let p: Vec<f64> = m.iter().flatten().map(|&v| v as f64 / 40.0).collect();
+        let g = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let f = angle_features(&p, &g, 5, false);
+        // p_{x−y} = (8, 14, 12, 6, 0) / 40, p_x = (13, 10, 8, 2, 7) / 40, Σ P² = 128.
+        assert!((f.contrast - (14.0 + 12.0 * 4.0 + 6.0 * 9.0) / 40.0).abs() < 1e-15);
+        assert!((f.difference_average - (14.0 + 24.0 + 18.0) / 40.0).abs() < 1e-15);
+        assert!((f.joint_energy - 128.0 / 1600.0).abs() < 1e-15);
+        assert_eq!(f.maximum_probability, 6.0 / 40.0);
+        assert!((f.mu_x - (13.0 + 20.0 + 24.0 + 8.0 + 35.0) / 40.0).abs() < 1e-15);
+        // Symmetric: Sum average = 2 μ_x.
+        assert!((f.sum_average - 2.0 * f.mu_x).abs() < 1e-14);
+        let id = (8.0 + 14.0 / 2.0 + 12.0 / 3.0 + 6.0 / 4.0) / 40.0;
+        assert!((f.id - id).abs() < 1e-15);
+        let idn = (8.0 + 14.0 / 1.2 + 12.0 / 1.4 + 6.0 / 1.6) / 40.0;
+        assert!((f.idn - idn).abs() < 1e-15);
+        let inverse_variance = (14.0 + 12.0 / 4.0 + 6.0 / 9.0) / 40.0;
+        assert!((f.inverse_variance - inverse_variance).abs() < 1e-15);
+    }
+
+    #[test]
+    fn flat_region_follows_pyradiomics_conventions() {
+        let g = grey(Array3::from_elem((3, 3, 3), 2));
+        let v = compute(&g, [1.0; 3], &TextureSettings::default());
+        let get = |name: &str| v[FEATURES.iter().position(|f| f.name == name).unwrap()];
+        assert_eq!(get("Correlation"), 1.0);
+        assert_eq!(get("Imc2"), 0.0);
+        assert_eq!(get("MCC"), 1.0);
+        assert_eq!(get("JointEnergy"), 1.0);
+        assert_eq!(get("Contrast"), 0.0);
+        assert_eq!(get("JointAverage"), 2.0);
+        assert!(get("Imc1").abs() <= 1e-15);
+        assert!(get("Dissimilarity").is_nan());
+        for (f, x) in FEATURES.iter().zip(&v) {
+            assert!(f.deprecated || !x.is_nan(), "{} is NaN", f.name);
+        }
+    }
+
+    #[test]
+    fn mcc_of_disconnected_levels_is_one() {
+        // Levels {1, 2} and {3, 4} never touch: Q has eigenvalue 1 twice, so MCC = 1.
+        let mut l = Array3::zeros((1, 4, 8));
+        for y in 0..4 {
+            for x in 0..8 {
+                l[[0, y, x]] = if x < 3 {
+                    1 + ((x + y) % 2) as u32
+                } else if x > 4 {
+                    3 + ((x + y) % 2) as u32
+                } else {
+                    0
+                };
+            }
+        }
+        let v = compute(&grey(l), [1.0; 3], &TextureSettings::default());
+        let mcc = v[FEATURES.iter().position(|f| f.name == "MCC").unwrap()];
+        assert!((mcc - 1.0).abs() < 1e-9, "{mcc}");
+    }
+
+    #[test]
+    fn single_voxel_has_no_pairs() {
+        let mut l = Array3::zeros((3, 3, 3));
+        l[[1, 1, 1]] = 1;
+        let v = compute(&grey(l), [1.0; 3], &TextureSettings::default());
+        assert!(v
+            .iter()
+            .enumerate()
+            .all(|(k, x)| x.is_nan() || FEATURES[k].name == "MCC"));
+    }
+
+    #[test]
+    fn weighting_merges_angles() {
+        let g = example();
+        let s = TextureSettings {
+            weighting_norm: Some(WeightingNorm::NoWeighting),
+            ..TextureSettings::default()
+        };
+        let p = normalised_matrix(&g, [1.0; 3], &s);
+        assert_eq!(p.dim(), (5, 5, 1));
+        assert!((p.sum() - 1.0).abs() < 1e-15);
+        // The merged counts are the sum of the per-angle symmetric counts.
+        let m = matrix(&g, &TextureSettings::default());
+        let total: f64 = 2.0 * m.sum();
+        let pairs_11 = m.slice(ndarray::s![0, 0, ..]).sum() * 2.0;
+        assert!((p[[0, 0, 0]] - pairs_11 / total).abs() < 1e-15);
+    }
+}
