@@ -43,13 +43,8 @@ pub fn gradient_f64(image: &Image, use_spacing: bool) -> Image {
     let (nz, ny, nx) = x.dim();
     let spacing = image.spacing();
     // Array axis of each ITK dimension (x, y, z) and the half-weight of its difference.
-    let weights: [f64; 3] = std::array::from_fn(|d| {
-        if use_spacing {
-            0.5 / spacing[d]
-        } else {
-            0.5
-        }
-    });
+    let weights: [f64; 3] =
+        std::array::from_fn(|d| if use_spacing { 0.5 / spacing[d] } else { 0.5 });
     let out = Array3::from_shape_fn((nz, ny, nx), |(k, j, i)| {
         let idx = [i, j, k];
         let n = [nx, ny, nz];

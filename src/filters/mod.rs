@@ -39,8 +39,8 @@ mod wavelet_coeffs;
 pub use gradient::{gradient, gradient_f64, GRADIENT_MARGIN};
 pub use lbp::{lbp2d, lbp2d_margin, LbpMethod};
 pub use simple::{
-    exponential, exponential_with_max, logarithm, logarithm_with_max, max_abs, square,
-    square_root, square_root_with_max, square_with_max,
+    exponential, exponential_with_max, logarithm, logarithm_with_max, max_abs, square, square_root,
+    square_root_with_max, square_with_max,
 };
 pub use wavelet::{wavelet, wavelet_margin, wavelet_names, wavelet_with_force2d};
 

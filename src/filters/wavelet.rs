@@ -273,7 +273,10 @@ mod tests {
             let (lo, hi) = decomposition_filters(name).unwrap();
             let s_lo: f64 = lo.iter().sum();
             let s_hi: f64 = hi.iter().sum();
-            assert!((s_lo - 2f64.sqrt()).abs() < 1e-9, "{name}: Σ dec_lo = {s_lo}");
+            assert!(
+                (s_lo - 2f64.sqrt()).abs() < 1e-9,
+                "{name}: Σ dec_lo = {s_lo}"
+            );
             assert!(s_hi.abs() < 1e-9, "{name}: Σ dec_hi = {s_hi}");
             let bands = wavelet(&img, name, 0, 1).unwrap();
             for (n, b) in &bands {
@@ -287,7 +290,11 @@ mod tests {
             let two = wavelet(&img, name, 1, 1).unwrap();
             let want = c * s_lo.powi(6);
             assert!((want - 8.0 * c).abs() < 1e-8);
-            assert!(two[7].1.data().iter().all(|v| (v - want).abs() < 1e-12 * want));
+            assert!(two[7]
+                .1
+                .data()
+                .iter()
+                .all(|v| (v - want).abs() < 1e-12 * want));
         }
     }
 
