@@ -369,3 +369,85 @@ fn periodic_wavelet_near_the_border_keeps_the_whole_axis() {
         p[[4 - clipped.lower[0], 4 - clipped.lower[1], 0]]
     );
 }
+
+#[test]
+fn lbp3d_matches_pyradiomics_on_brain1() {
+    // tests/data/lbp3d_brain1.json: PyRadiomics' getLBP3DImage (see tests/make_lbp3d_brain1.py), values at
+    // 50 ROI voxels and the sum over the ROI (NaN written as null).
+    let data = require_data!();
+    let (image, mask) = load_brain1(&data);
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/lbp3d_brain1.json");
+    let reference: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let voxels: Vec<Vec<usize>> = reference["voxels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(usizes)
+        .collect();
+    let roi = mask.roi();
+    let mut worst = 0.0f64;
+    let mut compared = 0;
+    for config in reference["configs"].as_array().unwrap() {
+        let s = &config["settings"];
+        let settings = filters::Lbp3dSettings {
+            levels: s.get("lbp3DLevels").and_then(Value::as_u64).unwrap_or(2) as usize,
+            icosphere_radius: s
+                .get("lbp3DIcosphereRadius")
+                .and_then(Value::as_f64)
+                .unwrap_or(1.0),
+            icosphere_subdivision: s
+                .get("lbp3DIcosphereSubdivision")
+                .and_then(Value::as_u64)
+                .unwrap_or(1) as usize,
+            integer_samples: true, // brain1 is int16
+        };
+        let ours = filters::lbp3d(&image, Some(&mask), &settings).unwrap();
+        let theirs = config["images"].as_array().unwrap();
+        assert_eq!(ours.len(), theirs.len());
+        for ((name, img), t) in ours.iter().zip(theirs) {
+            assert_eq!(name, t["name"].as_str().unwrap());
+            let scale = t["roi_mean_abs"].as_f64().unwrap();
+            let arr = img.data();
+            let mut check = |what: &str, a: f64, b: Option<f64>, scale: f64| {
+                compared += 1;
+                match b {
+                    None => assert!(a.is_nan(), "{name} {what}: ours {a}, PyRadiomics NaN"),
+                    Some(b) => {
+                        let err = (a - b).abs() / b.abs().max(scale);
+                        worst = worst.max(err);
+                        assert!(err <= REL, "{name} {what}: ours {a}, PyRadiomics {b}");
+                    }
+                }
+            };
+            for (v, b) in voxels.iter().zip(t["values"].as_array().unwrap()) {
+                check(
+                    &format!("at {v:?}"),
+                    arr[[v[0], v[1], v[2]]],
+                    b.as_f64(),
+                    scale,
+                );
+            }
+            let inside: Vec<f64> = arr
+                .iter()
+                .zip(roi.iter())
+                .filter(|(_, &r)| r)
+                .map(|(&v, _)| v)
+                .collect();
+            let nan = inside.iter().filter(|v| v.is_nan()).count();
+            assert_eq!(
+                nan as u64,
+                t["roi_nan"].as_u64().unwrap(),
+                "{name}: NaN count"
+            );
+            let sum: f64 = inside.iter().filter(|v| !v.is_nan()).sum();
+            check(
+                "roi sum",
+                sum,
+                t["roi_sum"].as_f64(),
+                scale * inside.len() as f64,
+            );
+        }
+    }
+    eprintln!("lbp3d: {compared} values compared, worst relative error {worst:.3e}");
+    assert_eq!(compared, 7 * 51);
+}

@@ -41,13 +41,38 @@
 //! Region of support: ⌈R⌉ voxels along the two in-plane axes ([`lbp2d_margin`]); samples outside the image
 //! read 0 only at the true image border.
 //!
-//! # LBP3D (spherical harmonics, Banerjee et al. 2013)
-//! See [`lbp3d`].
+//! # LBP3D (spherical harmonics, Banerjee et al. 2013; PyRadiomics `getLBP3DImage`)
+//! For each ROI voxel `c` (array index `[z, y, x]`) and each vertex `v` of an icosphere of radius R (trimesh's
+//! `icosphere(subdivision, R)`: an icosahedron whose edges are split `subdivision` times, new vertices pushed
+//! onto the sphere; 12, 42, 162, … vertices), with the vertex's components added to the array index in
+//! the order (z, y, x):
+//!
+//! ```text
+//! f_v   = cubic B-spline interpolation of the image at c + v (scipy map_coordinates, order 3, mode
+//!         'constant': spline coefficients with mirror boundaries, points outside [0, n − 1] read 0),
+//!         rounded to the nearest integer when the input pixel type is an integer type (map_coordinates
+//!         writes into an array of the input's type)
+//! K(c)  = m₄ / m₂² − 3 over the f_v (scipy.stats.kurtosis: Fisher, biased; NaN when m₂ = 0)  → lbp-3D-k
+//! b_v   = 1 if f_v ≥ image(c) else 0
+//! angles of v: α = arccos(v₂ / R), β = atan2(v₁, v₀)
+//! Y_nm(v) = sph_harm(m, n, α, β) in SciPy's old argument order, i.e. α azimuthal and β polar:
+//!         Y_nm = √((2n + 1)/(4π) · (n − m)!/(n + m)!) · P_n^m(cos β) · e^{i m α}   (Condon–Shortley phase)
+//! c_nm  = Σ_v b_v · Y_nm(v)                       (complex; no conjugate, as PyRadiomics)
+//! g_nv  = Σ_{m=−n}^{n} c_nm · Y_nm(v)
+//! m_n   = Re √(Σ_v g_nv²)                        (complex square and principal square root)  → lbp-3D-m(n+1)
+//! ```
+//!
+//! for n = 0 … levels − 1. PyRadiomics computes these only at ROI voxels; elsewhere [`lbp3d`] writes 0
+//! (PyRadiomics leaves its output array uninitialised there).
+//!
+//! Region of support: the spline prefilter is recursive (pole z₁ = √3 − 2) and reaches across the whole
+//! image, decaying as |z₁|^d ≈ 0.27^d; ⌈R⌉ + 2 + [`SPLINE_MARGIN`] voxels around the ROI's box (see
+//! [`lbp3d_margin`]) keep the difference below 1e-16 relative (|z₁|^28 < 1e-16), not bit-identical.
 
-use ndarray::{s, Array2, Array3, ArrayView2, Axis};
+use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut1, Axis};
 
 use crate::error::{Error, Result};
-use crate::image::Image;
+use crate::image::{Image, Mask};
 
 /// How scikit-image turns the P sample bits into a code (`lbp2DMethod`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -236,10 +261,381 @@ fn code(texture: &[f64], signed: &[u32], method: LbpMethod) -> f64 {
     }
 }
 
+/// Extra voxels beyond the sampling radius over which the cubic-spline prefilter's influence is kept for
+/// [`lbp3d_margin`] (0.268^28 < 1e-16).
+pub const SPLINE_MARGIN: usize = 28;
+
+/// Voxels to keep around the ROI's bounding box, per array axis `[z, y, x]`, for [`lbp3d`]: the sampling
+/// radius, the four-voxel spline support and [`SPLINE_MARGIN`].
+pub fn lbp3d_margin(icosphere_radius: f64) -> [usize; 3] {
+    [icosphere_radius.ceil().max(0.0) as usize + 2 + SPLINE_MARGIN; 3]
+}
+
+/// Settings of LBP3D (PyRadiomics' `lbp3DLevels`, `lbp3DIcosphereRadius`, `lbp3DIcosphereSubdivision`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lbp3dSettings {
+    /// Number of spherical-harmonic levels, one image each (`lbp3DLevels`, default 2).
+    pub levels: usize,
+    /// Radius of the sampling sphere in voxels (`lbp3DIcosphereRadius`, default 1).
+    pub icosphere_radius: f64,
+    /// Subdivisions of the icosahedron (`lbp3DIcosphereSubdivision`, default 1: 42 samples).
+    pub icosphere_subdivision: usize,
+    /// Round interpolated samples to integers, as PyRadiomics does when the input has an integer pixel
+    /// type (default true: images read from integer files).
+    pub integer_samples: bool,
+}
+
+impl Default for Lbp3dSettings {
+    fn default() -> Self {
+        Lbp3dSettings {
+            levels: 2,
+            icosphere_radius: 1.0,
+            icosphere_subdivision: 1,
+            integer_samples: true,
+        }
+    }
+}
+
+/// LBP3D of `image` at the voxels of `mask` (every voxel when `None`): `lbp-3D-m1` … `lbp-3D-m<levels>`
+/// and `lbp-3D-k` (definitions in the module docs).
+pub fn lbp3d(
+    image: &Image,
+    mask: Option<&Mask>,
+    settings: &Lbp3dSettings,
+) -> Result<Vec<(String, Image)>> {
+    let Lbp3dSettings {
+        levels,
+        icosphere_radius: radius,
+        icosphere_subdivision,
+        integer_samples,
+    } = *settings;
+    if levels == 0 || levels > 10 {
+        return Err(Error::setting(format!(
+            "lbp3DLevels must be between 1 and 10, got {levels}"
+        )));
+    }
+    if !(radius.is_finite() && radius > 0.0) {
+        return Err(Error::setting(format!(
+            "lbp3DIcosphereRadius must be a positive number, got {radius}"
+        )));
+    }
+    if icosphere_subdivision > 5 {
+        return Err(Error::setting(format!(
+            "lbp3DIcosphereSubdivision must be at most 5, got {icosphere_subdivision}"
+        )));
+    }
+    if let Some(m) = mask {
+        if m.size() != image.size() {
+            return Err(Error::geometry(format!(
+                "mask size {:?} differs from image size {:?}",
+                m.size(),
+                image.size()
+            )));
+        }
+    }
+    let vertices = icosphere(icosphere_subdivision, radius);
+    // Spherical harmonics per (n, m), per vertex.
+    let mut harmonics: Vec<(usize, Vec<(f64, f64)>)> = Vec::new();
+    for n in 0..levels {
+        for m in -(n as i64)..=(n as i64) {
+            let y = vertices
+                .iter()
+                .map(|v| {
+                    let alpha = (v[2] / radius).acos();
+                    let beta = v[1].atan2(v[0]);
+                    sph_harm(m, n, alpha, beta)
+                })
+                .collect();
+            harmonics.push((n, y));
+        }
+    }
+    let data = image.data();
+    let coeffs = spline_coefficients(data);
+    let dim = data.dim();
+    let mut out = vec![Array3::<f64>::zeros(dim); levels + 1];
+    let mut samples = vec![0.0; vertices.len()];
+    for ((z, y, x), &centre) in data.indexed_iter() {
+        if let Some(m) = mask {
+            if !m.roi()[[z, y, x]] {
+                continue;
+            }
+        }
+        for (f, v) in samples.iter_mut().zip(&vertices) {
+            let p = [z as f64 + v[0], y as f64 + v[1], x as f64 + v[2]];
+            let s = spline_value(&coeffs, p);
+            *f = if integer_samples { s.round() } else { s };
+        }
+        out[levels][[z, y, x]] = kurtosis(&samples);
+        let c: Vec<(f64, f64)> = harmonics
+            .iter()
+            .map(|(_, yk)| {
+                let mut acc = (0.0, 0.0);
+                for (f, y) in samples.iter().zip(yk) {
+                    if *f >= centre {
+                        acc.0 += y.0;
+                        acc.1 += y.1;
+                    }
+                }
+                acc
+            })
+            .collect();
+        for (n, img) in out.iter_mut().enumerate().take(levels) {
+            let mut total = (0.0, 0.0);
+            for vi in 0..vertices.len() {
+                let mut g = (0.0, 0.0);
+                for (k, (kn, yk)) in harmonics.iter().enumerate() {
+                    if *kn == n {
+                        g.0 += c[k].0 * yk[vi].0 - c[k].1 * yk[vi].1;
+                        g.1 += c[k].0 * yk[vi].1 + c[k].1 * yk[vi].0;
+                    }
+                }
+                total.0 += g.0 * g.0 - g.1 * g.1;
+                total.1 += 2.0 * g.0 * g.1;
+            }
+            // Real part of the principal square root of total.
+            let modulus = total.0.hypot(total.1);
+            img[[z, y, x]] = ((modulus + total.0) / 2.0).sqrt();
+        }
+    }
+    let mut named = Vec::with_capacity(levels + 1);
+    for (i, arr) in out.into_iter().enumerate() {
+        let name = if i < levels {
+            format!("lbp-3D-m{}", i + 1)
+        } else {
+            "lbp-3D-k".to_string()
+        };
+        named.push((name, Image::new(arr, *image.geometry())?));
+    }
+    Ok(named)
+}
+
+/// Fisher kurtosis with the biased moments (scipy.stats.kurtosis defaults); NaN when the samples are equal.
+fn kurtosis(x: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let (mut m2, mut m4) = (0.0, 0.0);
+    for v in x {
+        let d = v - mean;
+        m2 += d * d;
+        m4 += d * d * d * d;
+    }
+    m2 /= n;
+    m4 /= n;
+    if m2 == 0.0 {
+        f64::NAN
+    } else {
+        m4 / (m2 * m2) - 3.0
+    }
+}
+
+/// `sph_harm(m, n, azimuth, polar)` (SciPy's former argument order) as (re, im).
+fn sph_harm(m: i64, n: usize, azimuth: f64, polar: f64) -> (f64, f64) {
+    let ma = m.unsigned_abs() as usize;
+    let x = polar.cos();
+    let p = legendre(n, ma, x);
+    let mut ratio = 1.0; // (n − |m|)! / (n + |m|)!
+    for k in (n - ma + 1)..=(n + ma) {
+        ratio /= k as f64;
+    }
+    let norm = ((2 * n + 1) as f64 / (4.0 * std::f64::consts::PI) * ratio).sqrt();
+    let (s, c) = (ma as f64 * azimuth).sin_cos();
+    let (re, im) = (norm * p * c, norm * p * s);
+    if m >= 0 {
+        (re, im)
+    } else {
+        // Y_n^{−m} = (−1)^m · conj(Y_n^m)
+        let sign = if ma % 2 == 0 { 1.0 } else { -1.0 };
+        (sign * re, -sign * im)
+    }
+}
+
+/// Associated Legendre function P_n^m(x), m ≥ 0, with the Condon–Shortley phase.
+fn legendre(n: usize, m: usize, x: f64) -> f64 {
+    if m > n {
+        return 0.0;
+    }
+    let s = (1.0 - x * x).max(0.0).sqrt();
+    let mut pmm = 1.0;
+    for k in 0..m {
+        pmm *= -((2 * k + 1) as f64) * s;
+    }
+    if n == m {
+        return pmm;
+    }
+    let mut p_prev = pmm;
+    let mut p = x * (2 * m + 1) as f64 * pmm;
+    for l in (m + 2)..=n {
+        let next = ((2 * l - 1) as f64 * x * p - (l + m - 1) as f64 * p_prev) / (l - m) as f64;
+        p_prev = p;
+        p = next;
+    }
+    p
+}
+
+/// Vertices of trimesh's `icosphere(subdivision, radius)` (order aside): the icosahedron with vertices
+/// (±1, ±t, 0) and their cyclic permutations, t = (1 + √5)/2, scaled to the unit sphere; each
+/// subdivision adds the midpoint of every edge and moves every vertex radially onto the sphere.
+fn icosphere(subdivision: usize, radius: f64) -> Vec<[f64; 3]> {
+    let t = (1.0 + 5f64.sqrt()) / 2.0;
+    let mut v: Vec<[f64; 3]> = Vec::new();
+    for &(a, b) in &[(-1.0, t), (1.0, t), (-1.0, -t), (1.0, -t)] {
+        v.push([a, b, 0.0]);
+    }
+    for &(a, b) in &[(-1.0, t), (1.0, t), (-1.0, -t), (1.0, -t)] {
+        v.push([0.0, a, b]);
+    }
+    for &(a, b) in &[(t, -1.0), (t, 1.0), (-t, -1.0), (-t, 1.0)] {
+        v.push([a, 0.0, b]);
+    }
+    let unit = |p: [f64; 3]| {
+        let r = (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]).sqrt();
+        [p[0] / r, p[1] / r, p[2] / r]
+    };
+    for p in v.iter_mut() {
+        *p = unit(*p);
+    }
+    // Faces: triples of mutually adjacent vertices (adjacent = at the edge length, the smallest distance).
+    let d2 = |a: [f64; 3], b: [f64; 3]| (0..3).map(|i| (a[i] - b[i]).powi(2)).sum::<f64>();
+    let edge = d2(v[0], v[1]).min(d2(v[0], v[4])).min(d2(v[0], v[8]));
+    let adjacent = |a: [f64; 3], b: [f64; 3]| (d2(a, b) - edge).abs() < 1e-9;
+    let mut faces = Vec::new();
+    for i in 0..12 {
+        for j in i + 1..12 {
+            for k in j + 1..12 {
+                if adjacent(v[i], v[j]) && adjacent(v[j], v[k]) && adjacent(v[i], v[k]) {
+                    faces.push([i, j, k]);
+                }
+            }
+        }
+    }
+    for _ in 0..subdivision {
+        let mut midpoint: std::collections::BTreeMap<(usize, usize), usize> = Default::default();
+        let mut next_faces = Vec::with_capacity(faces.len() * 4);
+        for f in &faces {
+            let mut mid = [0usize; 3];
+            for e in 0..3 {
+                let (a, b) = (f[e], f[(e + 1) % 3]);
+                let key = (a.min(b), a.max(b));
+                mid[e] = *midpoint.entry(key).or_insert_with(|| {
+                    let (pa, pb) = (v[a], v[b]);
+                    v.push([
+                        (pa[0] + pb[0]) / 2.0,
+                        (pa[1] + pb[1]) / 2.0,
+                        (pa[2] + pb[2]) / 2.0,
+                    ]);
+                    v.len() - 1
+                });
+            }
+            next_faces.push([f[0], mid[0], mid[2]]);
+            next_faces.push([f[1], mid[1], mid[0]]);
+            next_faces.push([f[2], mid[2], mid[1]]);
+            next_faces.push(mid);
+        }
+        faces = next_faces;
+        for p in v.iter_mut() {
+            *p = unit(*p);
+        }
+    }
+    v.iter()
+        .map(|p| [p[0] * radius, p[1] * radius, p[2] * radius])
+        .collect()
+}
+
+/// Cubic B-spline coefficients of the volume (scipy `spline_filter`, order 3, mirror boundaries), along
+/// each axis in turn.
+fn spline_coefficients(data: ndarray::ArrayView3<'_, f64>) -> Array3<f64> {
+    let mut c = data.to_owned();
+    for axis in 0..3 {
+        if c.len_of(Axis(axis)) < 2 {
+            continue;
+        }
+        for lane in c.lanes_mut(Axis(axis)) {
+            cubic_prefilter(lane);
+        }
+    }
+    c
+}
+
+/// In-place cubic B-spline prefilter of one line: gain 6, causal and anti-causal passes with pole
+/// z = √3 − 2, mirror-symmetric initial values (Unser's recursive filtering, as scipy's `ni_splines.c`).
+fn cubic_prefilter(mut line: ArrayViewMut1<'_, f64>) {
+    let n = line.len();
+    let z = 3f64.sqrt() - 2.0;
+    let gain = (1.0 - z) * (1.0 - 1.0 / z);
+    line.mapv_inplace(|v| v * gain);
+    // Causal initial value: c[0] = Σ_k z^k x[k] over the mirrored signal, computed exactly.
+    let z_n_1 = z.powi(n as i32 - 1);
+    let mut c0 = line[0] + z_n_1 * line[n - 1];
+    let mut z_i = z;
+    for i in 1..n - 1 {
+        c0 += z_i * (line[i] + z_n_1 * line[n - 1 - i]);
+        z_i *= z;
+    }
+    line[0] = c0 / (1.0 - z_n_1 * z_n_1);
+    for i in 1..n {
+        line[i] += z * line[i - 1];
+    }
+    line[n - 1] = (z / (z * z - 1.0)) * (z * line[n - 2] + line[n - 1]);
+    for i in (0..n - 1).rev() {
+        line[i] = z * (line[i + 1] - line[i]);
+    }
+}
+
+/// Cubic B-spline interpolation at the continuous index `p` ([z, y, x]); 0 outside `[0, n − 1]` on any axis.
+fn spline_value(coeffs: &Array3<f64>, p: [f64; 3]) -> f64 {
+    let dim = coeffs.dim();
+    let dim = [dim.0, dim.1, dim.2];
+    let mut idx = [[0usize; 4]; 3];
+    let mut w = [[0.0f64; 4]; 3];
+    for a in 0..3 {
+        let n = dim[a];
+        if p[a] < 0.0 || p[a] > (n - 1) as f64 {
+            return 0.0;
+        }
+        let fl = p[a].floor();
+        let t = p[a] - fl;
+        let u = 1.0 - t;
+        w[a] = [
+            u * u * u / 6.0,
+            (t * t * (t - 2.0) * 3.0 + 4.0) / 6.0,
+            (u * u * (u - 2.0) * 3.0 + 4.0) / 6.0,
+            t * t * t / 6.0,
+        ];
+        for (k, slot) in idx[a].iter_mut().enumerate() {
+            *slot = mirror(fl as i64 - 1 + k as i64, n);
+        }
+    }
+    let mut sum = 0.0;
+    for i in 0..4 {
+        for j in 0..4 {
+            let wij = w[0][i] * w[1][j];
+            for k in 0..4 {
+                sum += wij * w[2][k] * coeffs[[idx[0][i], idx[1][j], idx[2][k]]];
+            }
+        }
+    }
+    sum
+}
+
+/// Mirror an index into `0..n` (…, 2, 1 | 0, 1, …, n − 1 | n − 2, …).
+fn mirror(i: i64, n: usize) -> usize {
+    let n = n as i64;
+    if n == 1 {
+        return 0;
+    }
+    let period = 2 * (n - 1);
+    let mut i = i.rem_euclid(period);
+    if i >= n {
+        i = period - i;
+    }
+    i as usize
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::image::Geometry;
+    use ndarray::s;
 
     fn image(data: Array3<f64>) -> Image {
         Image::new(data, Geometry::default()).unwrap()
@@ -292,6 +688,75 @@ mod tests {
         assert_eq!(get(LbpMethod::Ror), 31.0);
         assert_eq!(get(LbpMethod::Uniform), 5.0);
         assert_eq!(get(LbpMethod::NriUniform), 39.0);
+    }
+
+    #[test]
+    fn icosphere_vertex_counts_and_radius() {
+        for (sub, count) in [(0, 12), (1, 42), (2, 162)] {
+            let v = icosphere(sub, 2.0);
+            assert_eq!(v.len(), count);
+            for p in &v {
+                let r = (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]).sqrt();
+                assert!((r - 2.0).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn spherical_harmonics_of_low_degree() {
+        // Y_00 = 1/(2√π); Y_10 = √(3/4π)·cos(polar); Y_11 = −√(3/8π)·sin(polar)·e^{i·azimuth};
+        // Y_1,−1 = √(3/8π)·sin(polar)·e^{−i·azimuth}.
+        let pi = std::f64::consts::PI;
+        let (az, pol) = (0.3, 0.5);
+        let y00 = sph_harm(0, 0, az, pol);
+        assert!((y00.0 - 0.5 / pi.sqrt()).abs() < 1e-15 && y00.1 == 0.0);
+        let y10 = sph_harm(0, 1, az, pol);
+        assert!((y10.0 - (3.0 / (4.0 * pi)).sqrt() * pol.cos()).abs() < 1e-15);
+        let k = (3.0 / (8.0 * pi)).sqrt() * pol.sin();
+        let y11 = sph_harm(1, 1, az, pol);
+        assert!((y11.0 + k * az.cos()).abs() < 1e-15 && (y11.1 + k * az.sin()).abs() < 1e-15);
+        let y1m1 = sph_harm(-1, 1, az, pol);
+        assert!((y1m1.0 - k * az.cos()).abs() < 1e-15 && (y1m1.1 + k * az.sin()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn cubic_spline_interpolates_the_samples() {
+        let data =
+            Array3::from_shape_fn((5, 6, 7), |(z, y, x)| ((z * 7 + y * 3 + x * x) % 11) as f64);
+        let c = spline_coefficients(data.view());
+        for ((z, y, x), v) in data.indexed_iter() {
+            let got = spline_value(&c, [z as f64, y as f64, x as f64]);
+            assert!((got - v).abs() < 1e-12, "{got} vs {v}");
+        }
+        assert_eq!(spline_value(&c, [-0.01, 2.0, 2.0]), 0.0);
+        assert_eq!(mirror(-1, 5), 1);
+        assert_eq!(mirror(5, 5), 3);
+    }
+
+    #[test]
+    fn lbp3d_of_dark_bright_and_flat_voxels() {
+        // A dark voxel in a flat field: every sample ≥ centre, b_v = 1 for all 42 vertices, so
+        // c_00 = 42·Y_00 and m1 = √(Σ_v (42·Y_00²)²) = √42 · 42/(4π). A bright voxel: every b_v = 0, all
+        // m_n = 0. A flat region: all samples equal, kurtosis NaN.
+        let mut data = Array3::from_elem((7, 7, 7), 50.0);
+        data[[3, 3, 3]] = 0.0;
+        data[[3, 3, 5]] = 0.0;
+        data[[3, 3, 5]] = 100.0;
+        let img = image(data);
+        let out = lbp3d(&img, None, &Lbp3dSettings::default()).unwrap();
+        let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["lbp-3D-m1", "lbp-3D-m2", "lbp-3D-k"]);
+        let m1 = out[0].1.data();
+        let want = 42f64.sqrt() * 42.0 / (4.0 * std::f64::consts::PI);
+        assert!((m1[[3, 3, 3]] - want).abs() < 1e-12, "{}", m1[[3, 3, 3]]);
+        assert_eq!(m1[[3, 3, 5]], 0.0);
+        assert_eq!(out[1].1.data()[[3, 3, 5]], 0.0);
+        assert!(out[2].1.data()[[0, 0, 0]].is_finite()); // the border reads zeros outside
+        let mut flat = Array3::from_elem((9, 9, 9), 5.0);
+        flat[[0, 0, 0]] = 6.0;
+        let out = lbp3d(&image(flat), None, &Lbp3dSettings::default()).unwrap();
+        assert!(out[2].1.data()[[4, 4, 4]].is_nan());
+        assert!((out[0].1.data()[[4, 4, 4]] - want).abs() < 1e-12);
     }
 
     #[test]

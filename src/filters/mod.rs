@@ -12,7 +12,7 @@
 //! Exponential   simple::exponential             exponential
 //! Gradient      gradient::gradient              gradient
 //! LBP2D         lbp::lbp2d                      lbp-2D
-//! LBP3D         lbp::lbp3d                      lbp-3D-m1, lbp-3D-m2, …, lbp-3D-k
+//! LBP3D         lbp::lbp3d (at mask voxels)     lbp-3D-m1, lbp-3D-m2, …, lbp-3D-k
 //! ```
 //!
 //! # Filtering a crop
@@ -26,7 +26,8 @@
 //! simple maps    margin 0, but scaled by max |x| of the whole image: pass it to the *_with_max variants
 //! gradient       GRADIENT_MARGIN = 1
 //! lbp2d          lbp2d_margin(): ⌈R⌉ in-plane, 0 across slices
-//! lbp3d          lbp3d_margin(): ⌈R⌉ + SPLINE_MARGIN (the cubic-spline prefilter decays geometrically)
+//! lbp3d          lbp3d_margin(): ⌈R⌉ + 2 + SPLINE_MARGIN; the cubic-spline prefilter reaches the whole image,
+//!                decaying as 0.27^d: equal to rounding (1e-16), not bit for bit
 //! ```
 
 // pub mod log;
@@ -37,7 +38,7 @@ pub mod wavelet;
 mod wavelet_coeffs;
 
 pub use gradient::{gradient, gradient_f64, GRADIENT_MARGIN};
-pub use lbp::{lbp2d, lbp2d_margin, LbpMethod};
+pub use lbp::{lbp2d, lbp2d_margin, lbp3d, lbp3d_margin, Lbp3dSettings, LbpMethod};
 pub use simple::{
     exponential, exponential_with_max, logarithm, logarithm_with_max, max_abs, square, square_root,
     square_root_with_max, square_with_max,
