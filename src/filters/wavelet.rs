@@ -273,11 +273,16 @@ mod tests {
             let (lo, hi) = decomposition_filters(name).unwrap();
             let s_lo: f64 = lo.iter().sum();
             let s_hi: f64 = hi.iter().sum();
-            assert!(
-                (s_lo - 2f64.sqrt()).abs() < 1e-9,
-                "{name}: Σ dec_lo = {s_lo}"
-            );
-            assert!(s_hi.abs() < 1e-9, "{name}: Σ dec_hi = {s_hi}");
+            // dmey is a 62-tap truncation of Meyer's wavelet: its sums miss √2 and 0 by ~1e-3, but the
+            // bands still follow the products of the sums.
+            let exact = name != "dmey";
+            if exact {
+                assert!(
+                    (s_lo - 2f64.sqrt()).abs() < 1e-9,
+                    "{name}: Σ dec_lo = {s_lo}"
+                );
+                assert!(s_hi.abs() < 1e-9, "{name}: Σ dec_hi = {s_hi}");
+            }
             let bands = wavelet(&img, name, 0, 1).unwrap();
             for (n, b) in &bands {
                 // Letters are the bands along x, y, z.
@@ -289,7 +294,9 @@ mod tests {
             }
             let two = wavelet(&img, name, 1, 1).unwrap();
             let want = c * s_lo.powi(6);
-            assert!((want - 8.0 * c).abs() < 1e-8);
+            if exact {
+                assert!((want - 8.0 * c).abs() < 1e-8);
+            }
             assert!(two[7]
                 .1
                 .data()
