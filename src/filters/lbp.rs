@@ -1,0 +1,776 @@
+//! Local binary patterns (PyRadiomics image types `LBP2D`, `getLBP2DImage`, and `LBP3D`, `getLBP3DImage`).
+//!
+//! # LBP2D (scikit-image `local_binary_pattern`, slice by slice)
+//! PyRadiomics cuts the volume into 2D slices normal to the array axis `force2Ddimension` (0 = z, the
+//! default; 1 = y; 2 = x) and runs scikit-image's `local_binary_pattern(slice, P, R, method)` on each. A
+//! slice's rows and columns are the two remaining axes in the order numpy's `swapaxes(0, d)` leaves them:
+//! (y, x) for d = 0, (z, x) for d = 1, (y, z) for d = 2.
+//!
+//! For a pixel at (r, c) with value g_c, the P samples on a circle of radius R are
+//!
+//! ```text
+//! r_p = r + round(−R·sin(2πp/P), 5),   c_p = c + round(R·cos(2πp/P), 5),   p = 0 … P − 1
+//! g_p = bilinear interpolation at (r_p, c_p), pixels outside the slice read as 0:
+//!       top = (1 − dc)·I(⌊r⌋, ⌊c⌋) + dc·I(⌊r⌋, ⌈c⌉),  bottom = (1 − dc)·I(⌈r⌉, ⌊c⌋) + dc·I(⌈r⌉, ⌈c⌉)
+//!       g = (1 − dr)·top + dr·bottom,   dr = r − ⌊r⌋, dc = c − ⌊c⌋
+//! s_p = 1 if g_p − g_c ≥ 0 else 0
+//! U   = #{p < P − 1 : s_p ≠ s_{p+1}}        (scikit-image does not count the pair (P − 1, 0))
+//! ```
+//!
+//! and the code by method:
+//!
+//! ```text
+//! default      Σ s_p · 2^p
+//! ror          the smallest value of the default code over the P circular bit rotations
+//! uniform      Σ s_p if U ≤ 2, else P + 1                  (PyRadiomics' default)
+//! nri_uniform  0 if no s_p is 1; P(P − 1) + 1 if all are; P(P − 1) + 2 if U > 2; else
+//!              1 + (n − 1)·P + rot, with n = Σ s_p, rot = n − (first p with s_p = 0) when s_0 = 1,
+//!              else P − (first p with s_p = 1)
+//! var          (Σ g_p² − (Σ g_p)²/P) / P, NaN when it is 0
+//! ```
+//!
+//! Interpolation and comparison are done in the same floating-point steps as scikit-image, so that samples
+//! equal to the centre compare as scikit-image compares them (a flat region's interpolated samples may
+//! differ from the centre by an ulp).
+//!
+//! PyRadiomics writes each slice's codes back into the input's array, so the stored image has the input's
+//! pixel type: codes are integers for every method except `var`, whose values an integer-typed input
+//! truncates. This function returns the `f64` codes; truncation of `var` is left to the caller that knows
+//! the input pixel type.
+//!
+//! Region of support: ⌈R⌉ voxels along the two in-plane axes ([`lbp2d_margin`]); samples outside the image
+//! read 0 only at the true image border.
+//!
+//! # LBP3D (spherical harmonics, Banerjee et al. 2013; PyRadiomics `getLBP3DImage`)
+//! For each ROI voxel `c` (array index `[z, y, x]`) and each vertex `v` of an icosphere of radius R (trimesh's
+//! `icosphere(subdivision, R)`: an icosahedron whose edges are split `subdivision` times, new vertices pushed
+//! onto the sphere; 12, 42, 162, … vertices), with the vertex's components added to the array index in
+//! the order (z, y, x):
+//!
+//! ```text
+//! f_v   = cubic B-spline interpolation of the image at c + v (scipy map_coordinates, order 3, mode
+//!         'constant': spline coefficients with mirror boundaries, points outside [0, n − 1] read 0),
+//!         rounded to the nearest integer when the input pixel type is an integer type (map_coordinates
+//!         writes into an array of the input's type)
+//! K(c)  = m₄ / m₂² − 3 over the f_v (scipy.stats.kurtosis: Fisher, biased; NaN when m₂ = 0)  → lbp-3D-k
+//! b_v   = 1 if f_v ≥ image(c) else 0
+//! angles of v: α = arccos(v₂ / R), β = atan2(v₁, v₀)
+//! Y_nm(v) = sph_harm(m, n, α, β) in SciPy's old argument order, i.e. α azimuthal and β polar:
+//!         Y_nm = √((2n + 1)/(4π) · (n − m)!/(n + m)!) · P_n^m(cos β) · e^{i m α}   (Condon–Shortley phase)
+//! c_nm  = Σ_v b_v · Y_nm(v)                       (complex; no conjugate, as PyRadiomics)
+//! g_nv  = Σ_{m=−n}^{n} c_nm · Y_nm(v)
+//! m_n   = Re √(Σ_v g_nv²)                        (complex square and principal square root)  → lbp-3D-m(n+1)
+//! ```
+//!
+//! for n = 0 … levels − 1. PyRadiomics computes these only at ROI voxels; elsewhere [`lbp3d`] writes 0
+//! (PyRadiomics leaves its output array uninitialised there).
+//!
+//! Region of support: the spline prefilter is recursive (pole z₁ = √3 − 2) and reaches across the whole
+//! image, decaying as |z₁|^d ≈ 0.27^d; ⌈R⌉ + 2 + [`SPLINE_MARGIN`] voxels around the ROI's box (see
+//! [`lbp3d_margin`]) keep the difference below 1e-16 relative (|z₁|^28 < 1e-16), not bit-identical.
+
+use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut1, Axis};
+
+use crate::error::{Error, Result};
+use crate::image::{Image, Mask};
+
+/// How scikit-image turns the P sample bits into a code (`lbp2DMethod`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LbpMethod {
+    /// `default`: Σ s_p 2^p, not rotation invariant.
+    Default,
+    /// `ror`: the rotation-invariant minimum of the default code.
+    Ror,
+    /// `uniform` (PyRadiomics' default): number of ones for uniform patterns, P + 1 otherwise.
+    Uniform,
+    /// `nri_uniform`: a distinct code per uniform pattern, not rotation invariant.
+    NriUniform,
+    /// `var`: variance of the samples.
+    Var,
+}
+
+impl LbpMethod {
+    /// The method of a PyRadiomics `lbp2DMethod` value (case-insensitive, as scikit-image reads it).
+    pub fn from_name(name: &str) -> Result<LbpMethod> {
+        match name.to_ascii_lowercase().as_str() {
+            "default" => Ok(LbpMethod::Default),
+            "ror" => Ok(LbpMethod::Ror),
+            "uniform" => Ok(LbpMethod::Uniform),
+            "nri_uniform" => Ok(LbpMethod::NriUniform),
+            "var" => Ok(LbpMethod::Var),
+            _ => Err(Error::setting(format!(
+                "lbp2DMethod '{name}' is not one of default, ror, uniform, nri_uniform, var"
+            ))),
+        }
+    }
+}
+
+/// LBP2D of `image`, slice by slice normal to the array axis `force2d_dimension` (0 = z, 1 = y, 2 = x), with
+/// `samples` points on a circle of `radius` pixels (PyRadiomics' `lbp2DRadius` 1, `lbp2DSamples` 8,
+/// `lbp2DMethod` uniform by default).
+pub fn lbp2d(
+    image: &Image,
+    radius: f64,
+    samples: usize,
+    method: LbpMethod,
+    force2d_dimension: usize,
+) -> Result<Image> {
+    if force2d_dimension > 2 {
+        return Err(Error::setting(format!(
+            "force2Ddimension must be 0, 1 or 2, got {force2d_dimension}"
+        )));
+    }
+    if !(radius.is_finite() && radius > 0.0) {
+        return Err(Error::setting(format!(
+            "lbp2DRadius must be a positive number, got {radius}"
+        )));
+    }
+    if samples == 0 || samples > 31 {
+        return Err(Error::setting(format!(
+            "lbp2DSamples must be between 1 and 31 (codes are 32-bit), got {samples}"
+        )));
+    }
+    let mut data = image.data().to_owned();
+    // numpy's swapaxes(0, d) for d = 1 or 2 leaves the other axes in place: slices are (z, x) or (y, z).
+    let mut swapped = data.view_mut();
+    swapped.swap_axes(0, force2d_dimension);
+    let offsets = sample_offsets(radius, samples);
+    for mut plane in swapped.axis_iter_mut(Axis(0)) {
+        let slice = plane.as_standard_layout().into_owned();
+        let codes = lbp_slice(slice.view(), &offsets, method);
+        plane.assign(&codes);
+    }
+    Image::new(data, *image.geometry())
+}
+
+/// Voxels to keep around the ROI's bounding box, per array axis `[z, y, x]`, for [`lbp2d`].
+pub fn lbp2d_margin(radius: f64, force2d_dimension: usize) -> [usize; 3] {
+    let r = radius.ceil().max(0.0) as usize;
+    let mut m = [r; 3];
+    if force2d_dimension < 3 {
+        m[force2d_dimension] = 0;
+    }
+    m
+}
+
+/// numpy's `round(v, 5)`: scale, round half to even, unscale.
+fn round5(v: f64) -> f64 {
+    (v * 1e5).round_ties_even() / 1e5
+}
+
+/// `(row, column)` offsets of the samples, as scikit-image computes them.
+fn sample_offsets(radius: f64, samples: usize) -> Vec<(f64, f64)> {
+    (0..samples)
+        .map(|p| {
+            let angle = 2.0 * std::f64::consts::PI * p as f64 / samples as f64;
+            (round5(-radius * angle.sin()), round5(radius * angle.cos()))
+        })
+        .collect()
+}
+
+/// Bilinear interpolation at (r, c), pixels outside the slice reading 0 (scikit-image, mode 'C').
+fn bilinear(img: ArrayView2<'_, f64>, r: f64, c: f64) -> f64 {
+    let (rows, cols) = img.dim();
+    let pixel = |r: f64, c: f64| -> f64 {
+        if r < 0.0 || c < 0.0 || r >= rows as f64 || c >= cols as f64 {
+            0.0
+        } else {
+            img[[r as usize, c as usize]]
+        }
+    };
+    let (minr, minc, maxr, maxc) = (r.floor(), c.floor(), r.ceil(), c.ceil());
+    let dr = r - minr;
+    let dc = c - minc;
+    let top = (1.0 - dc) * pixel(minr, minc) + dc * pixel(minr, maxc);
+    let bottom = (1.0 - dc) * pixel(maxr, minc) + dc * pixel(maxr, maxc);
+    (1.0 - dr) * top + dr * bottom
+}
+
+/// LBP codes of one slice.
+fn lbp_slice(img: ArrayView2<'_, f64>, offsets: &[(f64, f64)], method: LbpMethod) -> Array2<f64> {
+    let p = offsets.len();
+    let mut texture = vec![0.0; p];
+    let mut signed = vec![0u32; p];
+    Array2::from_shape_fn(img.dim(), |(r, c)| {
+        let centre = img[[r, c]];
+        for (i, &(dr, dc)) in offsets.iter().enumerate() {
+            texture[i] = bilinear(img, r as f64 + dr, c as f64 + dc);
+            signed[i] = u32::from(texture[i] - centre >= 0.0);
+        }
+        code(&texture, &signed, method)
+    })
+}
+
+/// The code of one pixel from its samples `texture` and bits `signed`.
+fn code(texture: &[f64], signed: &[u32], method: LbpMethod) -> f64 {
+    let p = signed.len();
+    let changes = signed.windows(2).filter(|w| w[0] != w[1]).count();
+    match method {
+        LbpMethod::Var => {
+            let (mut sum, mut sq) = (0.0, 0.0);
+            for &t in texture {
+                sum += t;
+                sq += t * t;
+            }
+            let var = (sq - sum * sum / p as f64) / p as f64;
+            if var != 0.0 {
+                var
+            } else {
+                f64::NAN
+            }
+        }
+        LbpMethod::Uniform => {
+            if changes <= 2 {
+                signed.iter().sum::<u32>() as f64
+            } else {
+                (p + 1) as f64
+            }
+        }
+        LbpMethod::NriUniform => {
+            if changes > 2 {
+                return (p * (p - 1) + 2) as f64;
+            }
+            let n_ones = signed.iter().filter(|&&s| s == 1).count();
+            if n_ones == 0 {
+                0.0
+            } else if n_ones == p {
+                (p * (p - 1) + 1) as f64
+            } else {
+                let first_one = signed.iter().position(|&s| s == 1).unwrap_or(0);
+                let first_zero = signed.iter().position(|&s| s == 0).unwrap_or(0);
+                let rot = if first_one == 0 {
+                    n_ones - first_zero
+                } else {
+                    p - first_one
+                };
+                (1 + (n_ones - 1) * p + rot) as f64
+            }
+        }
+        LbpMethod::Default | LbpMethod::Ror => {
+            let lbp: u32 = signed.iter().enumerate().map(|(i, &s)| s << i).sum();
+            if method == LbpMethod::Default {
+                lbp as f64
+            } else {
+                let mask = (1u32 << p) - 1;
+                (0..p as u32)
+                    .map(|k| ((lbp >> k) | (lbp << (p as u32 - k))) & mask)
+                    .min()
+                    .unwrap_or(lbp) as f64
+            }
+        }
+    }
+}
+
+/// Extra voxels beyond the sampling radius over which the cubic-spline prefilter's influence is kept for
+/// [`lbp3d_margin`] (0.268^28 < 1e-16).
+pub const SPLINE_MARGIN: usize = 28;
+
+/// Voxels to keep around the ROI's bounding box, per array axis `[z, y, x]`, for [`lbp3d`]: the sampling
+/// radius, the four-voxel spline support and [`SPLINE_MARGIN`].
+pub fn lbp3d_margin(icosphere_radius: f64) -> [usize; 3] {
+    [icosphere_radius.ceil().max(0.0) as usize + 2 + SPLINE_MARGIN; 3]
+}
+
+/// Settings of LBP3D (PyRadiomics' `lbp3DLevels`, `lbp3DIcosphereRadius`, `lbp3DIcosphereSubdivision`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lbp3dSettings {
+    /// Number of spherical-harmonic levels, one image each (`lbp3DLevels`, default 2).
+    pub levels: usize,
+    /// Radius of the sampling sphere in voxels (`lbp3DIcosphereRadius`, default 1).
+    pub icosphere_radius: f64,
+    /// Subdivisions of the icosahedron (`lbp3DIcosphereSubdivision`, default 1: 42 samples).
+    pub icosphere_subdivision: usize,
+    /// Round interpolated samples to integers, as PyRadiomics does when the input has an integer pixel
+    /// type (default true: images read from integer files).
+    pub integer_samples: bool,
+}
+
+impl Default for Lbp3dSettings {
+    fn default() -> Self {
+        Lbp3dSettings {
+            levels: 2,
+            icosphere_radius: 1.0,
+            icosphere_subdivision: 1,
+            integer_samples: true,
+        }
+    }
+}
+
+/// LBP3D of `image` at the voxels of `mask` (every voxel when `None`): `lbp-3D-m1` … `lbp-3D-m<levels>`
+/// and `lbp-3D-k` (definitions in the module docs).
+pub fn lbp3d(
+    image: &Image,
+    mask: Option<&Mask>,
+    settings: &Lbp3dSettings,
+) -> Result<Vec<(String, Image)>> {
+    let Lbp3dSettings {
+        levels,
+        icosphere_radius: radius,
+        icosphere_subdivision,
+        integer_samples,
+    } = *settings;
+    if levels == 0 || levels > 10 {
+        return Err(Error::setting(format!(
+            "lbp3DLevels must be between 1 and 10, got {levels}"
+        )));
+    }
+    if !(radius.is_finite() && radius > 0.0) {
+        return Err(Error::setting(format!(
+            "lbp3DIcosphereRadius must be a positive number, got {radius}"
+        )));
+    }
+    if icosphere_subdivision > 5 {
+        return Err(Error::setting(format!(
+            "lbp3DIcosphereSubdivision must be at most 5, got {icosphere_subdivision}"
+        )));
+    }
+    if let Some(m) = mask {
+        if m.size() != image.size() {
+            return Err(Error::geometry(format!(
+                "mask size {:?} differs from image size {:?}",
+                m.size(),
+                image.size()
+            )));
+        }
+    }
+    let vertices = icosphere(icosphere_subdivision, radius);
+    // Spherical harmonics per (n, m), per vertex.
+    let mut harmonics: Vec<(usize, Vec<(f64, f64)>)> = Vec::new();
+    for n in 0..levels {
+        for m in -(n as i64)..=(n as i64) {
+            let y = vertices
+                .iter()
+                .map(|v| {
+                    let alpha = (v[2] / radius).acos();
+                    let beta = v[1].atan2(v[0]);
+                    sph_harm(m, n, alpha, beta)
+                })
+                .collect();
+            harmonics.push((n, y));
+        }
+    }
+    let data = image.data();
+    let coeffs = spline_coefficients(data);
+    let dim = data.dim();
+    let mut out = vec![Array3::<f64>::zeros(dim); levels + 1];
+    let mut samples = vec![0.0; vertices.len()];
+    for ((z, y, x), &centre) in data.indexed_iter() {
+        if let Some(m) = mask {
+            if !m.roi()[[z, y, x]] {
+                continue;
+            }
+        }
+        for (f, v) in samples.iter_mut().zip(&vertices) {
+            let p = [z as f64 + v[0], y as f64 + v[1], x as f64 + v[2]];
+            let s = spline_value(&coeffs, p);
+            *f = if integer_samples { s.round() } else { s };
+        }
+        out[levels][[z, y, x]] = kurtosis(&samples);
+        let c: Vec<(f64, f64)> = harmonics
+            .iter()
+            .map(|(_, yk)| {
+                let mut acc = (0.0, 0.0);
+                for (f, y) in samples.iter().zip(yk) {
+                    if *f >= centre {
+                        acc.0 += y.0;
+                        acc.1 += y.1;
+                    }
+                }
+                acc
+            })
+            .collect();
+        for (n, img) in out.iter_mut().enumerate().take(levels) {
+            let mut total = (0.0, 0.0);
+            for vi in 0..vertices.len() {
+                let mut g = (0.0, 0.0);
+                for (k, (kn, yk)) in harmonics.iter().enumerate() {
+                    if *kn == n {
+                        g.0 += c[k].0 * yk[vi].0 - c[k].1 * yk[vi].1;
+                        g.1 += c[k].0 * yk[vi].1 + c[k].1 * yk[vi].0;
+                    }
+                }
+                total.0 += g.0 * g.0 - g.1 * g.1;
+                total.1 += 2.0 * g.0 * g.1;
+            }
+            // Real part of the principal square root of total.
+            let modulus = total.0.hypot(total.1);
+            img[[z, y, x]] = ((modulus + total.0) / 2.0).sqrt();
+        }
+    }
+    let mut named = Vec::with_capacity(levels + 1);
+    for (i, arr) in out.into_iter().enumerate() {
+        let name = if i < levels {
+            format!("lbp-3D-m{}", i + 1)
+        } else {
+            "lbp-3D-k".to_string()
+        };
+        named.push((name, Image::new(arr, *image.geometry())?));
+    }
+    Ok(named)
+}
+
+/// Fisher kurtosis with the biased moments (scipy.stats.kurtosis defaults); NaN when the samples are equal.
+fn kurtosis(x: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let (mut m2, mut m4) = (0.0, 0.0);
+    for v in x {
+        let d = v - mean;
+        m2 += d * d;
+        m4 += d * d * d * d;
+    }
+    m2 /= n;
+    m4 /= n;
+    if m2 == 0.0 {
+        f64::NAN
+    } else {
+        m4 / (m2 * m2) - 3.0
+    }
+}
+
+/// `sph_harm(m, n, azimuth, polar)` (SciPy's former argument order) as (re, im).
+fn sph_harm(m: i64, n: usize, azimuth: f64, polar: f64) -> (f64, f64) {
+    let ma = m.unsigned_abs() as usize;
+    let x = polar.cos();
+    let p = legendre(n, ma, x);
+    let mut ratio = 1.0; // (n − |m|)! / (n + |m|)!
+    for k in (n - ma + 1)..=(n + ma) {
+        ratio /= k as f64;
+    }
+    let norm = ((2 * n + 1) as f64 / (4.0 * std::f64::consts::PI) * ratio).sqrt();
+    let (s, c) = (ma as f64 * azimuth).sin_cos();
+    let (re, im) = (norm * p * c, norm * p * s);
+    if m >= 0 {
+        (re, im)
+    } else {
+        // Y_n^{−m} = (−1)^m · conj(Y_n^m)
+        let sign = if ma % 2 == 0 { 1.0 } else { -1.0 };
+        (sign * re, -sign * im)
+    }
+}
+
+/// Associated Legendre function P_n^m(x), m ≥ 0, with the Condon–Shortley phase.
+fn legendre(n: usize, m: usize, x: f64) -> f64 {
+    if m > n {
+        return 0.0;
+    }
+    let s = (1.0 - x * x).max(0.0).sqrt();
+    let mut pmm = 1.0;
+    for k in 0..m {
+        pmm *= -((2 * k + 1) as f64) * s;
+    }
+    if n == m {
+        return pmm;
+    }
+    let mut p_prev = pmm;
+    let mut p = x * (2 * m + 1) as f64 * pmm;
+    for l in (m + 2)..=n {
+        let next = ((2 * l - 1) as f64 * x * p - (l + m - 1) as f64 * p_prev) / (l - m) as f64;
+        p_prev = p;
+        p = next;
+    }
+    p
+}
+
+/// Vertices of trimesh's `icosphere(subdivision, radius)` (order aside): the icosahedron with vertices
+/// (±1, ±t, 0) and their cyclic permutations, t = (1 + √5)/2, scaled to the unit sphere; each
+/// subdivision adds the midpoint of every edge and moves every vertex radially onto the sphere.
+fn icosphere(subdivision: usize, radius: f64) -> Vec<[f64; 3]> {
+    let t = (1.0 + 5f64.sqrt()) / 2.0;
+    let mut v: Vec<[f64; 3]> = Vec::new();
+    for &(a, b) in &[(-1.0, t), (1.0, t), (-1.0, -t), (1.0, -t)] {
+        v.push([a, b, 0.0]);
+    }
+    for &(a, b) in &[(-1.0, t), (1.0, t), (-1.0, -t), (1.0, -t)] {
+        v.push([0.0, a, b]);
+    }
+    for &(a, b) in &[(t, -1.0), (t, 1.0), (-t, -1.0), (-t, 1.0)] {
+        v.push([a, 0.0, b]);
+    }
+    let unit = |p: [f64; 3]| {
+        let r = (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]).sqrt();
+        [p[0] / r, p[1] / r, p[2] / r]
+    };
+    for p in v.iter_mut() {
+        *p = unit(*p);
+    }
+    // Faces: triples of mutually adjacent vertices (adjacent = at the edge length, the smallest distance).
+    let d2 = |a: [f64; 3], b: [f64; 3]| (0..3).map(|i| (a[i] - b[i]).powi(2)).sum::<f64>();
+    let edge = d2(v[0], v[1]).min(d2(v[0], v[4])).min(d2(v[0], v[8]));
+    let adjacent = |a: [f64; 3], b: [f64; 3]| (d2(a, b) - edge).abs() < 1e-9;
+    let mut faces = Vec::new();
+    for i in 0..12 {
+        for j in i + 1..12 {
+            for k in j + 1..12 {
+                if adjacent(v[i], v[j]) && adjacent(v[j], v[k]) && adjacent(v[i], v[k]) {
+                    faces.push([i, j, k]);
+                }
+            }
+        }
+    }
+    for _ in 0..subdivision {
+        let mut midpoint: std::collections::BTreeMap<(usize, usize), usize> = Default::default();
+        let mut next_faces = Vec::with_capacity(faces.len() * 4);
+        for f in &faces {
+            let mut mid = [0usize; 3];
+            for e in 0..3 {
+                let (a, b) = (f[e], f[(e + 1) % 3]);
+                let key = (a.min(b), a.max(b));
+                mid[e] = *midpoint.entry(key).or_insert_with(|| {
+                    let (pa, pb) = (v[a], v[b]);
+                    v.push([
+                        (pa[0] + pb[0]) / 2.0,
+                        (pa[1] + pb[1]) / 2.0,
+                        (pa[2] + pb[2]) / 2.0,
+                    ]);
+                    v.len() - 1
+                });
+            }
+            next_faces.push([f[0], mid[0], mid[2]]);
+            next_faces.push([f[1], mid[1], mid[0]]);
+            next_faces.push([f[2], mid[2], mid[1]]);
+            next_faces.push(mid);
+        }
+        faces = next_faces;
+        for p in v.iter_mut() {
+            *p = unit(*p);
+        }
+    }
+    v.iter()
+        .map(|p| [p[0] * radius, p[1] * radius, p[2] * radius])
+        .collect()
+}
+
+/// Cubic B-spline coefficients of the volume (scipy `spline_filter`, order 3, mirror boundaries), along
+/// each axis in turn.
+fn spline_coefficients(data: ndarray::ArrayView3<'_, f64>) -> Array3<f64> {
+    let mut c = data.to_owned();
+    for axis in 0..3 {
+        if c.len_of(Axis(axis)) < 2 {
+            continue;
+        }
+        for lane in c.lanes_mut(Axis(axis)) {
+            cubic_prefilter(lane);
+        }
+    }
+    c
+}
+
+/// In-place cubic B-spline prefilter of one line: gain 6, causal and anti-causal passes with pole
+/// z = √3 − 2, mirror-symmetric initial values (Unser's recursive filtering, as scipy's `ni_splines.c`).
+fn cubic_prefilter(mut line: ArrayViewMut1<'_, f64>) {
+    let n = line.len();
+    let z = 3f64.sqrt() - 2.0;
+    let gain = (1.0 - z) * (1.0 - 1.0 / z);
+    line.mapv_inplace(|v| v * gain);
+    // Causal initial value: c[0] = Σ_k z^k x[k] over the mirrored signal, computed exactly.
+    let z_n_1 = z.powi(n as i32 - 1);
+    let mut c0 = line[0] + z_n_1 * line[n - 1];
+    let mut z_i = z;
+    for i in 1..n - 1 {
+        c0 += z_i * (line[i] + z_n_1 * line[n - 1 - i]);
+        z_i *= z;
+    }
+    line[0] = c0 / (1.0 - z_n_1 * z_n_1);
+    for i in 1..n {
+        line[i] += z * line[i - 1];
+    }
+    line[n - 1] = (z / (z * z - 1.0)) * (z * line[n - 2] + line[n - 1]);
+    for i in (0..n - 1).rev() {
+        line[i] = z * (line[i + 1] - line[i]);
+    }
+}
+
+/// Cubic B-spline interpolation at the continuous index `p` ([z, y, x]); 0 outside `[0, n − 1]` on any axis.
+fn spline_value(coeffs: &Array3<f64>, p: [f64; 3]) -> f64 {
+    let dim = coeffs.dim();
+    let dim = [dim.0, dim.1, dim.2];
+    let mut idx = [[0usize; 4]; 3];
+    let mut w = [[0.0f64; 4]; 3];
+    for a in 0..3 {
+        let n = dim[a];
+        if p[a] < 0.0 || p[a] > (n - 1) as f64 {
+            return 0.0;
+        }
+        let fl = p[a].floor();
+        let t = p[a] - fl;
+        let u = 1.0 - t;
+        w[a] = [
+            u * u * u / 6.0,
+            (t * t * (t - 2.0) * 3.0 + 4.0) / 6.0,
+            (u * u * (u - 2.0) * 3.0 + 4.0) / 6.0,
+            t * t * t / 6.0,
+        ];
+        for (k, slot) in idx[a].iter_mut().enumerate() {
+            *slot = mirror(fl as i64 - 1 + k as i64, n);
+        }
+    }
+    let mut sum = 0.0;
+    for i in 0..4 {
+        for j in 0..4 {
+            let wij = w[0][i] * w[1][j];
+            for k in 0..4 {
+                sum += wij * w[2][k] * coeffs[[idx[0][i], idx[1][j], idx[2][k]]];
+            }
+        }
+    }
+    sum
+}
+
+/// Mirror an index into `0..n` (…, 2, 1 | 0, 1, …, n − 1 | n − 2, …).
+fn mirror(i: i64, n: usize) -> usize {
+    let n = n as i64;
+    if n == 1 {
+        return 0;
+    }
+    let period = 2 * (n - 1);
+    let mut i = i.rem_euclid(period);
+    if i >= n {
+        i = period - i;
+    }
+    i as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::Geometry;
+    use ndarray::s;
+
+    fn image(data: Array3<f64>) -> Image {
+        Image::new(data, Geometry::default()).unwrap()
+    }
+
+    #[test]
+    fn flat_interior_and_zero_border() {
+        // A flat positive slice: interior samples equal the centre (all bits 1: uniform code P = 8,
+        // default 255). Border pixels sample zeros outside the slice (bits 0 there).
+        let img = image(Array3::from_elem((1, 5, 5), 10.0));
+        let u = lbp2d(&img, 1.0, 8, LbpMethod::Uniform, 0).unwrap();
+        assert_eq!(u.data()[[0, 2, 2]], 8.0);
+        let d = lbp2d(&img, 1.0, 8, LbpMethod::Default, 0).unwrap();
+        assert_eq!(d.data()[[0, 2, 2]], 255.0);
+        // Corner (0, 0): samples p = 0 (right), 6 (down), 7 (down-right, diagonal interpolated from in-slice
+        // pixels only: (1 − dr)·top + dr·bottom with dr = dc = 0.70711 all inside) are ≥ 10 only where every
+        // read pixel is inside. Right (0, 1) and down (1, 0) are inside; diagonal reads (0,0),(0,1),(1,0),(1,1)
+        // at (0.70711, 0.70711): inside. Up-side samples p = 1..5 read row −1 → below 10.
+        // bits: p0 = 1, p1..p5 = 0, p6 = 1, p7 = 1: default = 1 + 64 + 128 = 193.
+        assert_eq!(d.data()[[0, 0, 0]], 193.0);
+        // uniform: changes (1→0, 0→1) = 2 → count of ones = 3.
+        assert_eq!(u.data()[[0, 0, 0]], 3.0);
+    }
+
+    #[test]
+    fn isolated_bright_and_dark_pixels() {
+        // A bright pixel: every neighbour is darker → all bits 0 → uniform 0, default 0; each of its
+        // 4-neighbours sees the bright pixel (and interpolations towards it) as ≥ itself.
+        let mut data = Array3::zeros((1, 7, 7));
+        data[[0, 3, 3]] = 100.0;
+        data.slice_mut(s![.., .., ..]).mapv_inplace(|v| v + 1.0);
+        let img = image(data.clone());
+        let u = lbp2d(&img, 1.0, 8, LbpMethod::Uniform, 0).unwrap();
+        assert_eq!(u.data()[[0, 3, 3]], 0.0);
+        // The pixel left of it, (3, 2): p = 0 points right onto the bright pixel; p = 1 and 7 interpolate
+        // between 1 and 100 (> 1); the rest equal the flat value 1 (≥ 1 → 1 as well). All ones → 8.
+        assert_eq!(u.data()[[0, 3, 2]], 8.0);
+        // A dark pixel in a flat field: all neighbours brighter → all ones → uniform 8, default 255, and
+        // ror 255; its left neighbour sees p = 0 (dark) as 0 and p = 1, 7 (interpolated, < flat) as 0,
+        // others 1: bits 0 0 1 1 1 1 1 0 → default 124, ror 31, uniform 5, nri_uniform 1 + 4·8 + (8 − 2) = 39.
+        let mut dark = Array3::from_elem((1, 7, 7), 50.0);
+        dark[[0, 3, 3]] = 0.0;
+        let img = image(dark);
+        let get = |m| lbp2d(&img, 1.0, 8, m, 0).unwrap().data()[[0, 3, 2]];
+        assert_eq!(
+            lbp2d(&img, 1.0, 8, LbpMethod::Default, 0).unwrap().data()[[0, 3, 3]],
+            255.0
+        );
+        assert_eq!(get(LbpMethod::Default), 124.0);
+        assert_eq!(get(LbpMethod::Ror), 31.0);
+        assert_eq!(get(LbpMethod::Uniform), 5.0);
+        assert_eq!(get(LbpMethod::NriUniform), 39.0);
+    }
+
+    #[test]
+    fn icosphere_vertex_counts_and_radius() {
+        for (sub, count) in [(0, 12), (1, 42), (2, 162)] {
+            let v = icosphere(sub, 2.0);
+            assert_eq!(v.len(), count);
+            for p in &v {
+                let r = (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]).sqrt();
+                assert!((r - 2.0).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn spherical_harmonics_of_low_degree() {
+        // Y_00 = 1/(2√π); Y_10 = √(3/4π)·cos(polar); Y_11 = −√(3/8π)·sin(polar)·e^{i·azimuth};
+        // Y_1,−1 = √(3/8π)·sin(polar)·e^{−i·azimuth}.
+        let pi = std::f64::consts::PI;
+        let (az, pol) = (0.3, 0.5);
+        let y00 = sph_harm(0, 0, az, pol);
+        assert!((y00.0 - 0.5 / pi.sqrt()).abs() < 1e-15 && y00.1 == 0.0);
+        let y10 = sph_harm(0, 1, az, pol);
+        assert!((y10.0 - (3.0 / (4.0 * pi)).sqrt() * pol.cos()).abs() < 1e-15);
+        let k = (3.0 / (8.0 * pi)).sqrt() * pol.sin();
+        let y11 = sph_harm(1, 1, az, pol);
+        assert!((y11.0 + k * az.cos()).abs() < 1e-15 && (y11.1 + k * az.sin()).abs() < 1e-15);
+        let y1m1 = sph_harm(-1, 1, az, pol);
+        assert!((y1m1.0 - k * az.cos()).abs() < 1e-15 && (y1m1.1 + k * az.sin()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn cubic_spline_interpolates_the_samples() {
+        let data =
+            Array3::from_shape_fn((5, 6, 7), |(z, y, x)| ((z * 7 + y * 3 + x * x) % 11) as f64);
+        let c = spline_coefficients(data.view());
+        for ((z, y, x), v) in data.indexed_iter() {
+            let got = spline_value(&c, [z as f64, y as f64, x as f64]);
+            assert!((got - v).abs() < 1e-12, "{got} vs {v}");
+        }
+        assert_eq!(spline_value(&c, [-0.01, 2.0, 2.0]), 0.0);
+        assert_eq!(mirror(-1, 5), 1);
+        assert_eq!(mirror(5, 5), 3);
+    }
+
+    #[test]
+    fn lbp3d_of_dark_bright_and_flat_voxels() {
+        // A dark voxel in a flat field: every sample ≥ centre, b_v = 1 for all 42 vertices, so
+        // c_00 = 42·Y_00 and m1 = √(Σ_v (42·Y_00²)²) = √42 · 42/(4π). A bright voxel: every b_v = 0, all
+        // m_n = 0. A flat region: all samples equal, kurtosis NaN.
+        let mut data = Array3::from_elem((7, 7, 7), 50.0);
+        data[[3, 3, 3]] = 0.0;
+        data[[3, 3, 5]] = 0.0;
+        data[[3, 3, 5]] = 100.0;
+        let img = image(data);
+        let out = lbp3d(&img, None, &Lbp3dSettings::default()).unwrap();
+        let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["lbp-3D-m1", "lbp-3D-m2", "lbp-3D-k"]);
+        let m1 = out[0].1.data();
+        let want = 42f64.sqrt() * 42.0 / (4.0 * std::f64::consts::PI);
+        assert!((m1[[3, 3, 3]] - want).abs() < 1e-12, "{}", m1[[3, 3, 3]]);
+        assert_eq!(m1[[3, 3, 5]], 0.0);
+        assert_eq!(out[1].1.data()[[3, 3, 5]], 0.0);
+        assert!(out[2].1.data()[[0, 0, 0]].is_finite()); // the border reads zeros outside
+        let mut flat = Array3::from_elem((9, 9, 9), 5.0);
+        flat[[0, 0, 0]] = 6.0;
+        let out = lbp3d(&image(flat), None, &Lbp3dSettings::default()).unwrap();
+        assert!(out[2].1.data()[[4, 4, 4]].is_nan());
+        assert!((out[0].1.data()[[4, 4, 4]] - want).abs() < 1e-12);
+    }
+
+    #[test]
+    fn slices_follow_force2d_dimension() {
+        // A volume varying only along z: axial slices (d = 0) are flat; slices normal to x (d = 2) see the
+        // variation along their columns (z).
+        let data = Array3::from_shape_fn((5, 5, 5), |(z, _, _)| z as f64 + 1.0);
+        let img = image(data);
+        let axial = lbp2d(&img, 1.0, 8, LbpMethod::Uniform, 0).unwrap();
+        assert_eq!(axial.data()[[2, 2, 2]], 8.0);
+        let sagittal = lbp2d(&img, 1.0, 8, LbpMethod::Default, 2).unwrap();
+        // Slice (y, z): columns are z. Samples with a column offset ≥ 0 (p = 0, 1, 2, 6, 7) are ≥ centre.
+        assert_eq!(sagittal.data()[[2, 2, 2]], (1 + 2 + 4 + 64 + 128) as f64);
+        assert_eq!(lbp2d_margin(1.5, 0), [0, 2, 2]);
+        assert!(LbpMethod::from_name("bogus").is_err());
+    }
+}
