@@ -9,6 +9,8 @@
 //! they read no files and parse no settings.
 
 pub mod firstorder;
+pub mod shape;
+pub mod shape2d;
 pub mod texture;
 
 /// How the texture classes look at the ROI (PyRadiomics' texture settings).
@@ -163,6 +165,8 @@ impl FeatureClass {
     /// The class's registry, or `None` while the class is not implemented.
     pub fn features(self) -> Option<&'static [FeatureInfo]> {
         match self {
+            FeatureClass::Shape => Some(shape::FEATURES),
+            FeatureClass::Shape2D => Some(shape2d::FEATURES),
             FeatureClass::FirstOrder => Some(firstorder::FEATURES),
             _ => None,
         }
