@@ -29,9 +29,17 @@
 //! Shape reads the spacing only; the direction cosines play no part (as in PyRadiomics).
 //!
 //! # Degenerate ROIs
-//! Eigenvalues in (−1e-10, 0) are rounding errors and taken as 0; a more negative one makes the axis length
-//! NaN. A ratio of eigenvalues that are both 0 (a single voxel) is NaN, as in PyRadiomics. An empty mask
-//! gives NaN for every feature.
+//! Where all voxel centres lie on a plane (or a line), the smallest eigenvalue (or two) is exactly 0 here,
+//! where PyRadiomics reports its eigen-solver's rounding noise: LeastAxisLength and Flatness (or also
+//! MinorAxisLength and Elongation) are then 0 here and below about 1e-7·MajorAxisLength in PyRadiomics (see
+//! `principal_variances`). A ratio of eigenvalues that are both 0 (a single voxel) is NaN, as in
+//! PyRadiomics. An empty mask gives NaN for every feature.
+//!
+//! # PyRadiomics and IBSI
+//! PyRadiomics divides the covariance of the voxel centres by Nv, IBSI 1 by Nv − 1; the axis lengths differ
+//! by √(Nv / (Nv − 1)) (0.7 % for IBSI's 74-voxel digital phantom, enough to miss its Minor and Least axis
+//! lengths). [`compute`] follows PyRadiomics; [`compute_with`] and [`Covariance::Sample`] give IBSI's.
+//! Elongation and Flatness are ratios and do not change. Every other feature is the same in both.
 //!
 //! # Summation order
 //! Volume and area are summed triangle by triangle in array order (z slowest), as PyRadiomics sums them;
@@ -64,11 +72,30 @@ pub const FEATURES: &[FeatureInfo] = &[
     FeatureInfo::new("VoxelVolume", "YEKZ"),
 ];
 
-/// Every 3D shape feature, in [`FEATURES`] order.
+/// How the covariance of the voxel centres, whose eigenvalues give the PCA axis lengths, is normalised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Covariance {
+    /// Divided by Nv, as PyRadiomics does (the default).
+    #[default]
+    Population,
+    /// Divided by Nv − 1, as IBSI 1 does. A single voxel keeps eigenvalues 0.
+    Sample,
+}
+
+/// Every 3D shape feature, in [`FEATURES`] order, as PyRadiomics computes them.
 ///
 /// `mask` is indexed `[z, y, x]` and may be cropped to the ROI (it is cropped and padded here anyway);
 /// `spacing` is the voxel size (x, y, z) in mm. An empty mask gives NaN everywhere.
 pub fn compute(mask: ArrayView3<'_, bool>, spacing: [f64; 3]) -> Vec<f64> {
+    compute_with(mask, spacing, Covariance::Population)
+}
+
+/// [`compute`] with a choice of covariance normalisation for the axis lengths (see the module doc).
+pub fn compute_with(
+    mask: ArrayView3<'_, bool>,
+    spacing: [f64; 3],
+    covariance: Covariance,
+) -> Vec<f64> {
     let Some(roi) = padded_roi(mask) else {
         return vec![f64::NAN; FEATURES.len()];
     };
@@ -76,7 +103,11 @@ pub fn compute(mask: ArrayView3<'_, bool>, spacing: [f64; 3]) -> Vec<f64> {
     let delta = [spacing[2], spacing[1], spacing[0]];
     let mesh = Mesh::march(roi.view(), delta);
     let d = mesh.diameters();
-    let (n_v, lambda) = principal_moments(roi.view(), delta);
+    let (n_v, mut lambda) = principal_moments(roi.view(), delta);
+    if covariance == Covariance::Sample && n_v > 1 {
+        let bessel = n_v as f64 / (n_v - 1) as f64;
+        lambda = lambda.map(|l| l * bessel);
+    }
     let (v, a) = (mesh.volume, mesh.area);
 
     vec![
@@ -173,24 +204,93 @@ pub(crate) fn ratio_sqrt(num: f64, den: f64) -> f64 {
 }
 
 /// The number of ROI voxels and the eigenvalues λ₁ ≥ λ₂ ≥ λ₃ of the covariance of their centres (in mm).
-///
-/// The covariance divides by Nv (`XᵀX` of the centred coordinates scaled by 1/√Nv), as PyRadiomics does.
 fn principal_moments(roi: ArrayView3<'_, bool>, delta: [f64; 3]) -> (usize, [f64; 3]) {
-    let points: Vec<[f64; 3]> = roi
+    let points: Vec<[i64; 3]> = roi
         .indexed_iter()
         .filter(|(_, &m)| m)
-        .map(|((z, y, x), _)| [z as f64 * delta[0], y as f64 * delta[1], x as f64 * delta[2]])
+        .map(|((z, y, x), _)| [z as i64, y as i64, x as i64])
         .collect();
-    let cov = covariance(&points);
-    let m = nalgebra::Matrix3::from_fn(|r, c| cov[r][c]);
-    let mut ev: Vec<f64> = m.symmetric_eigenvalues().iter().copied().collect();
-    clean_eigenvalues(&mut ev);
+    (points.len(), principal_variances(&points, delta))
+}
+
+/// The eigenvalues, largest first, of the covariance (divided by N, not N − 1, as in PyRadiomics) of the
+/// voxel centres `index · delta` (mm) of N ≥ 1 voxels given by their indices.
+///
+/// Where the centres lie on a plane or a line, the covariance is singular and its smallest eigenvalues are
+/// exactly 0; an eigen-solver returns them as rounding noise of order ε·λ₁ instead, whose square root (an
+/// axis length of order 1e-8·λ₁^½) is noise too, and differs between solvers. The affine dimension of the
+/// voxels is therefore found exactly, in integers, and those eigenvalues set to 0. (PyRadiomics keeps the
+/// solver's noise, so for flat ROIs it reports such lengths as small non-zero values.) Remaining eigenvalues
+/// in (−1e-10, 0) are set to 0, as PyRadiomics does.
+pub(crate) fn principal_variances<const D: usize>(
+    points: &[[i64; D]],
+    delta: [f64; D],
+) -> [f64; D] {
+    let mm: Vec<[f64; D]> = points
+        .iter()
+        .map(|p| std::array::from_fn(|d| p[d] as f64 * delta[d]))
+        .collect();
+    let cov = covariance(&mm);
+    let rank = affine_rank(points);
+    let mut ev = [0.0; D];
+    if rank > 0 {
+        let m = nalgebra::DMatrix::from_fn(D, D, |r, c| cov[r][c]);
+        for (e, v) in ev.iter_mut().zip(m.symmetric_eigenvalues().iter()) {
+            *e = *v;
+        }
+    }
     ev.sort_by(|a, b| b.total_cmp(a));
-    (points.len(), [ev[0], ev[1], ev[2]])
+    for (k, e) in ev.iter_mut().enumerate() {
+        if k >= rank || (*e < 0.0 && *e > -1e-10) {
+            *e = 0.0;
+        }
+    }
+    ev
+}
+
+/// The dimension of the affine hull of integer points (0 for a single point, 1 on a line, 2 on a plane),
+/// computed exactly.
+fn affine_rank<const D: usize>(points: &[[i64; D]]) -> usize {
+    let widen = |p: &[i64; D]| -> [i128; 3] {
+        std::array::from_fn(|d| if d < D { p[d] as i128 } else { 0 })
+    };
+    let Some(p0) = points.first().map(widen) else {
+        return 0;
+    };
+    let rel = |p: &[i64; D]| -> [i128; 3] {
+        let q = widen(p);
+        [q[0] - p0[0], q[1] - p0[1], q[2] - p0[2]]
+    };
+    let Some(u) = points.iter().map(rel).find(|v| *v != [0; 3]) else {
+        return 0;
+    };
+    let cross = |a: [i128; 3], b: [i128; 3]| {
+        [
+            a[1] * b[2] - a[2] * b[1],
+            a[2] * b[0] - a[0] * b[2],
+            a[0] * b[1] - a[1] * b[0],
+        ]
+    };
+    let Some(n) = points
+        .iter()
+        .map(|p| cross(u, rel(p)))
+        .find(|v| *v != [0; 3])
+    else {
+        return 1;
+    };
+    let off_plane = points.iter().any(|p| {
+        let v = rel(p);
+        n[0] * v[0] + n[1] * v[1] + n[2] * v[2] != 0
+    });
+    if off_plane {
+        3
+    } else {
+        2
+    }
 }
 
 /// The D×D covariance (divided by N) of N points.
-pub(crate) fn covariance<const D: usize>(points: &[[f64; D]]) -> [[f64; D]; D] {
+fn covariance<const D: usize>(points: &[[f64; D]]) -> [[f64; D]; D] {
     let n = points.len() as f64;
     let mut mean = [0.0; D];
     for p in points {
@@ -215,15 +315,6 @@ pub(crate) fn covariance<const D: usize>(points: &[[f64; D]]) -> [[f64; D]; D] {
         }
     }
     cov
-}
-
-/// Eigenvalues in (−1e-10, 0) are rounding errors of a (near-)flat ROI: set them to 0, as PyRadiomics does.
-pub(crate) fn clean_eigenvalues(ev: &mut [f64]) {
-    for e in ev {
-        if *e < 0.0 && *e > -1e-10 {
-            *e = 0.0;
-        }
-    }
 }
 
 /// The marching-cubes mesh of a padded ROI: volume, surface area and vertices.
@@ -283,8 +374,9 @@ impl Mesh {
         let roi = roi.as_standard_layout();
         let m = roi.as_slice().expect("standard layout");
         let stride = [ny * nx, nx, 1];
-        let offsets: [usize; 8] =
-            std::array::from_fn(|k| CORNERS[k][0] * stride[0] + CORNERS[k][1] * stride[1] + CORNERS[k][2]);
+        let offsets: [usize; 8] = std::array::from_fn(|k| {
+            CORNERS[k][0] * stride[0] + CORNERS[k][1] * stride[1] + CORNERS[k][2]
+        });
         let mut volume = 0.0;
         let mut area = 0.0;
         let mut vertices = Vec::new();
@@ -306,7 +398,8 @@ impl Mesh {
                     let c7 = pattern & 0x80 != 0;
                     for &(edge, other) in &CORNER7_EDGES {
                         if ((pattern >> other) & 1 != 0) != c7 {
-                            let half = std::array::from_fn(|d| 2 * base[d] as i64 + EDGE_VERTEX[edge][d]);
+                            let half =
+                                std::array::from_fn(|d| 2 * base[d] as i64 + EDGE_VERTEX[edge][d]);
                             vertices.push(Vertex {
                                 half,
                                 mm: position(base, edge),
@@ -314,7 +407,11 @@ impl Mesh {
                         }
                     }
                     // Complement patterns with corner 7 inside: same triangles, reversed orientation.
-                    let (pattern, sign) = if c7 { (pattern ^ 0xff, -1.0) } else { (pattern, 1.0) };
+                    let (pattern, sign) = if c7 {
+                        (pattern ^ 0xff, -1.0)
+                    } else {
+                        (pattern, 1.0)
+                    };
                     for t in TRIANGLES[pattern] {
                         let a = position(base, t[0] as usize);
                         let b = position(base, t[1] as usize);
@@ -401,7 +498,10 @@ fn max_squared_distance(points: &[[f64; 3]]) -> f64 {
     if points.len() < 2048 {
         (0..points.len()).map(row).fold(0.0, f64::max)
     } else {
-        (0..points.len()).into_par_iter().map(row).reduce(|| 0.0, f64::max)
+        (0..points.len())
+            .into_par_iter()
+            .map(row)
+            .reduce(|| 0.0, f64::max)
     }
 }
 
@@ -564,8 +664,14 @@ mod tests {
     /// the other way and the mesh has a hole, in PyRadiomics as here.
     #[test]
     fn unambiguous_patterns_give_a_closed_oriented_surface() {
-        const FACES: [[usize; 4]; 6] =
-            [[0, 1, 2, 3], [4, 5, 6, 7], [0, 1, 5, 4], [3, 2, 6, 7], [0, 3, 7, 4], [1, 2, 6, 5]];
+        const FACES: [[usize; 4]; 6] = [
+            [0, 1, 2, 3],
+            [4, 5, 6, 7],
+            [0, 1, 5, 4],
+            [3, 2, 6, 7],
+            [0, 3, 7, 4],
+            [1, 2, 6, 5],
+        ];
         let bit = |p: usize, k: usize| p >> k & 1 != 0;
         let mut checked = 0;
         for pattern in 1..255usize {
@@ -613,7 +719,11 @@ mod tests {
             }
             for (&(a, b), &n) in &edges {
                 assert_eq!(n, 1, "pattern {pattern}: edge {a:?}->{b:?} used {n} times");
-                assert_eq!(edges.get(&(b, a)), Some(&1), "pattern {pattern}: edge {a:?}->{b:?} unmatched");
+                assert_eq!(
+                    edges.get(&(b, a)),
+                    Some(&1),
+                    "pattern {pattern}: edge {a:?}->{b:?} unmatched"
+                );
             }
         }
         assert!(checked > 100, "{checked}");
@@ -643,11 +753,57 @@ mod tests {
         let f2 = compute(roi.view(), [2.0; 3]);
         let rel = |a: f64, b: f64| ((a - b) / b).abs();
         assert!(rel(feature(&f2, "MeshVolume"), 8.0 * feature(&f1, "MeshVolume")) < 1e-14);
-        assert!(rel(feature(&f2, "SurfaceArea"), 4.0 * feature(&f1, "SurfaceArea")) < 1e-14);
-        assert!(rel(feature(&f2, "Maximum3DDiameter"), 2.0 * feature(&f1, "Maximum3DDiameter")) < 1e-14);
+        assert!(
+            rel(
+                feature(&f2, "SurfaceArea"),
+                4.0 * feature(&f1, "SurfaceArea")
+            ) < 1e-14
+        );
+        assert!(
+            rel(
+                feature(&f2, "Maximum3DDiameter"),
+                2.0 * feature(&f1, "Maximum3DDiameter")
+            ) < 1e-14
+        );
         // A cube is as round as a cube: elongation and flatness 1.
         assert!((feature(&f1, "Elongation") - 1.0).abs() < 1e-12);
         assert!((feature(&f1, "Flatness") - 1.0).abs() < 1e-12);
+    }
+
+    /// Voxels on a diagonal line: the two smaller eigenvalues are exactly 0, not rounding noise.
+    #[test]
+    fn diagonal_line_has_zero_minor_axes() {
+        let mut roi = Array3::from_elem((4, 4, 4), false);
+        for k in 0..4 {
+            roi[[k, k, 3 - k]] = true;
+        }
+        let f = compute(roi.view(), [0.7, 1.3, 2.9]);
+        assert_eq!(feature(&f, "MinorAxisLength"), 0.0);
+        assert_eq!(feature(&f, "LeastAxisLength"), 0.0);
+        assert_eq!(feature(&f, "Elongation"), 0.0);
+        // λ₁ = Σ of the coordinate variances along the line: 4 points spaced 1 apart, variance 1.25 per unit².
+        let l1 = 1.25 * (0.7f64 * 0.7 + 1.3 * 1.3 + 2.9 * 2.9);
+        assert!((feature(&f, "MajorAxisLength") - 4.0 * l1.sqrt()).abs() < 1e-12);
+        let mut plane = roi.clone();
+        plane[[0, 1, 3]] = true;
+        let f = compute(plane.view(), [0.7, 1.3, 2.9]);
+        assert!(feature(&f, "MinorAxisLength") > 0.0);
+        assert_eq!(feature(&f, "LeastAxisLength"), 0.0);
+    }
+
+    #[test]
+    fn sample_covariance_scales_axes_by_bessel() {
+        let roi = Array3::from_elem((2, 3, 4), true);
+        let pop = compute(roi.view(), [1.0, 2.0, 3.0]);
+        let sample = compute_with(roi.view(), [1.0, 2.0, 3.0], Covariance::Sample);
+        let k = (24.0f64 / 23.0).sqrt();
+        for name in ["MajorAxisLength", "MinorAxisLength", "LeastAxisLength"] {
+            assert!(
+                (feature(&sample, name) / feature(&pop, name) - k).abs() < 1e-12,
+                "{name}"
+            );
+        }
+        assert_eq!(feature(&sample, "MeshVolume"), feature(&pop, "MeshVolume"));
     }
 
     #[test]

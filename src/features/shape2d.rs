@@ -22,7 +22,7 @@
 
 use ndarray::{Array2, ArrayView3, Axis};
 
-use super::shape::{clean_eigenvalues, covariance, padded_roi, ratio_sqrt};
+use super::shape::{padded_roi, principal_variances, ratio_sqrt};
 use super::FeatureInfo;
 use crate::error::{Error, Result};
 
@@ -48,7 +48,11 @@ pub const FEATURES: &[FeatureInfo] = &[
 ///
 /// # Errors
 /// `force2d_dimension` above 2, or an ROI spanning more than one slice along it.
-pub fn compute(mask: ArrayView3<'_, bool>, spacing: [f64; 3], force2d_dimension: usize) -> Result<Vec<f64>> {
+pub fn compute(
+    mask: ArrayView3<'_, bool>,
+    spacing: [f64; 3],
+    force2d_dimension: usize,
+) -> Result<Vec<f64>> {
     if force2d_dimension > 2 {
         return Err(Error::invalid(format!(
             "force2Ddimension must be 0, 1 or 2 (an array dimension), not {force2d_dimension}"
@@ -67,21 +71,19 @@ pub fn compute(mask: ArrayView3<'_, bool>, spacing: [f64; 3], force2d_dimension:
     }
     let plane: Array2<bool> = roi.index_axis(Axis(force2d_dimension), 1).to_owned();
     let delta_zyx = [spacing[2], spacing[1], spacing[0]];
-    let mut in_plane = delta_zyx.iter().enumerate().filter(|&(d, _)| d != force2d_dimension);
+    let mut in_plane = delta_zyx
+        .iter()
+        .enumerate()
+        .filter(|&(d, _)| d != force2d_dimension);
     let delta = [*in_plane.next().unwrap().1, *in_plane.next().unwrap().1];
 
     let contour = Contour::march(&plane, delta);
-    let points: Vec<[f64; 2]> = plane
+    let points: Vec<[i64; 2]> = plane
         .indexed_iter()
         .filter(|(_, &m)| m)
-        .map(|((a, b), _)| [a as f64 * delta[0], b as f64 * delta[1]])
+        .map(|((a, b), _)| [a as i64, b as i64])
         .collect();
-    let cov = covariance(&points);
-    let m = nalgebra::Matrix2::from_fn(|r, c| cov[r][c]);
-    let mut ev: Vec<f64> = m.symmetric_eigenvalues().iter().copied().collect();
-    clean_eigenvalues(&mut ev);
-    ev.sort_by(|a, b| b.total_cmp(a));
-    let lambda = [ev[0], ev[1]];
+    let lambda = principal_variances(&points, delta);
     let (s, p) = (contour.surface, contour.perimeter);
     let sph = sphericity(s, p);
 
@@ -105,14 +107,14 @@ fn pixel_surface(n_p: usize, delta: [f64; 2]) -> f64 {
     n_p as f64 * (x * y)
 }
 
-/// 5. Sphericity = 2√(πA) / P: 1 for a circle, smaller for any other form (its inverse, 6. spherical
-/// disproportion, is deprecated).
+/// 5. Sphericity = 2√(πA) / P: 1 for a circle, smaller for any other form (its inverse, spherical
+///    disproportion, is deprecated).
 fn sphericity(surface: f64, perimeter: f64) -> f64 {
     (2.0 * (std::f64::consts::PI * surface).sqrt()) / perimeter
 }
 
 /// 8–9. Major, minor axis length = 4√λ for λ₁, λ₂; NaN for a negative eigenvalue. (10. Elongation =
-/// √(λ₂ / λ₁).)
+///    √(λ₂ / λ₁).)
 fn axis_length(lambda: f64) -> f64 {
     if lambda < 0.0 {
         f64::NAN
@@ -171,7 +173,9 @@ impl Contour {
         let mut perimeter = 0.0;
         let mut vertices = Vec::new();
         let position = |base: [usize; 2], side: u8| -> [f64; 2] {
-            std::array::from_fn(|d| (base[d] as f64 + SIDE_VERTEX[side as usize][d] as f64 * 0.5) * delta[d])
+            std::array::from_fn(|d| {
+                (base[d] as f64 + SIDE_VERTEX[side as usize][d] as f64 * 0.5) * delta[d]
+            })
         };
         for ia in 0..na - 1 {
             for ib in 0..nb - 1 {
