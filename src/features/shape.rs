@@ -41,6 +41,15 @@
 //! lengths). [`compute`] follows PyRadiomics; [`compute_with`] and [`Covariance::Sample`] give IBSI's.
 //! Elongation and Flatness are ratios and do not change. Every other feature is the same in both.
 //!
+//! # The origin
+//! Marching cubes leaves small gaps where a cube face has two diagonal corners in the ROI and two out: the
+//! cube on one side of the face splits it one way, its complemented neighbour the other way. The signed
+//! volume of a mesh with gaps depends on the apex of the tetrahedra. As in PyRadiomics, the apex is the voxel
+//! (−1, −1, −1) of the mask as given; PyRadiomics' extractor gives its shape class the mask cropped to the ROI
+//! bounding box grown by `padDistance` (default 5) voxels and clipped to the image, so a caller that crops
+//! the same way gets PyRadiomics' MeshVolume for such masks too. (Masks without such faces, and every other
+//! feature, do not depend on the crop beyond rounding.)
+//!
 //! # Summation order
 //! Volume and area are summed triangle by triangle in array order (z slowest), as PyRadiomics sums them;
 //! the volume's tetrahedra cancel to a degree that depends on where the origin lies, so the sum is exact to
@@ -96,12 +105,12 @@ pub fn compute_with(
     spacing: [f64; 3],
     covariance: Covariance,
 ) -> Vec<f64> {
-    let Some(roi) = padded_roi(mask) else {
+    let Some((roi, lower)) = padded_roi(mask) else {
         return vec![f64::NAN; FEATURES.len()];
     };
     // Array order from here on: (z, y, x).
     let delta = [spacing[2], spacing[1], spacing[0]];
-    let mesh = Mesh::march(roi.view(), delta);
+    let mesh = Mesh::march(roi.view(), delta, lower);
     let d = mesh.diameters();
     let (n_v, mut lambda) = principal_moments(roi.view(), delta);
     if covariance == Covariance::Sample && n_v > 1 {
@@ -131,8 +140,9 @@ pub fn compute_with(
     ]
 }
 
-/// The ROI's bounding box with one empty voxel added on every side, or `None` for an empty mask.
-pub(crate) fn padded_roi(mask: ArrayView3<'_, bool>) -> Option<Array3<bool>> {
+/// The ROI's bounding box with one empty voxel added on every side, and the index in `mask` of the box's
+/// first voxel; `None` for an empty mask.
+pub(crate) fn padded_roi(mask: ArrayView3<'_, bool>) -> Option<(Array3<bool>, [usize; 3])> {
     let bb = bounding_box(mask)?;
     let [nz, ny, nx] = bb.shape();
     let mut out = Array3::from_elem((nz + 2, ny + 2, nx + 2), false);
@@ -146,7 +156,7 @@ pub(crate) fn padded_roi(mask: ArrayView3<'_, bool>) -> Option<Array3<bool>> {
     {
         out[[z + 1, y + 1, x + 1]] = m;
     }
-    Some(out)
+    Some((out, bb.lower))
 }
 
 /// 2. Voxel volume: Nv · Δx·Δy·Δz, the volume of the ROI counted in voxels.
@@ -368,8 +378,9 @@ const EDGE_VERTEX: [[i64; 3]; 12] = [
 const CORNER7_EDGES: [(usize, usize); 3] = [(6, 6), (7, 4), (11, 3)];
 
 impl Mesh {
-    /// Marches over every cube of the padded ROI `roi` with spacing `delta` (z, y, x).
-    fn march(roi: ArrayView3<'_, bool>, delta: [f64; 3]) -> Mesh {
+    /// Marches over every cube of the padded ROI `roi` with spacing `delta` (z, y, x). Vertex coordinates
+    /// count from `origin` voxels before `roi`'s first voxel (see the module doc on the origin).
+    fn march(roi: ArrayView3<'_, bool>, delta: [f64; 3], origin: [usize; 3]) -> Mesh {
         let (nz, ny, nx) = roi.dim();
         let roi = roi.as_standard_layout();
         let m = roi.as_slice().expect("standard layout");
@@ -381,7 +392,9 @@ impl Mesh {
         let mut area = 0.0;
         let mut vertices = Vec::new();
         let position = |base: [usize; 3], edge: usize| -> [f64; 3] {
-            std::array::from_fn(|d| (base[d] as f64 + EDGE_VERTEX[edge][d] as f64 * 0.5) * delta[d])
+            std::array::from_fn(|d| {
+                ((base[d] + origin[d]) as f64 + EDGE_VERTEX[edge][d] as f64 * 0.5) * delta[d]
+            })
         };
         for iz in 0..nz - 1 {
             for iy in 0..ny - 1 {
@@ -804,6 +817,43 @@ mod tests {
             );
         }
         assert_eq!(feature(&sample, "MeshVolume"), feature(&pop, "MeshVolume"));
+    }
+
+    /// The signed volume of a closed mesh does not depend on the origin; with gaps at ambiguous faces it
+    /// does, and the apex is then the given array's voxel (−1, −1, −1).
+    #[test]
+    fn mesh_volume_and_the_origin() {
+        let ball = Array3::from_shape_fn((7, 7, 7), |(z, y, x)| {
+            let r2 = (z as i64 - 3).pow(2) + (y as i64 - 3).pow(2) + (x as i64 - 3).pow(2);
+            r2 <= 9
+        });
+        let delta = [2.5, 0.7, 1.1];
+        let near = Mesh::march(ball.view(), delta, [0; 3]);
+        let far = Mesh::march(ball.view(), delta, [20, 10, 5]);
+        assert!(((near.volume - far.volume) / near.volume).abs() < 1e-13);
+        assert_eq!(near.area, far.area);
+
+        // A fixed pseudo-random 5×5×5 mask (padded to 7³) with many ambiguous faces.
+        let mut state = 12345u64;
+        let rnd = Array3::from_shape_fn((7, 7, 7), |(z, y, x)| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let inner = (1..6).contains(&z) && (1..6).contains(&y) && (1..6).contains(&x);
+            inner && state >> 62 != 0
+        });
+        let near = Mesh::march(rnd.view(), delta, [0; 3]);
+        let far = Mesh::march(rnd.view(), delta, [20, 10, 5]);
+        assert!((near.volume - far.volume).abs() > 1e-3 * near.volume);
+        // compute() keeps the given array's origin: the same ROI further into the array, or the array
+        // cropped closer to the ROI, gives another volume.
+        let mut big = Array3::from_elem((12, 12, 12), false);
+        big.slice_mut(ndarray::s![2..9, 2..9, 2..9]).assign(&rnd);
+        let mut moved = Array3::from_elem((12, 12, 12), false);
+        moved.slice_mut(ndarray::s![2..9, 4..11, 2..9]).assign(&rnd);
+        let v = |m: ArrayView3<'_, bool>| feature(&compute(m, delta), "MeshVolume");
+        assert!((v(big.view()) - v(moved.view())).abs() > 1e-3);
+        assert!((v(big.view()) - v(big.slice(ndarray::s![.., 2.., ..]))).abs() > 1e-3);
     }
 
     #[test]

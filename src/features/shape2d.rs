@@ -58,7 +58,7 @@ pub fn compute(
             "force2Ddimension must be 0, 1 or 2 (an array dimension), not {force2d_dimension}"
         )));
     }
-    let Some(roi) = padded_roi(mask) else {
+    let Some((roi, lower)) = padded_roi(mask) else {
         return Ok(vec![f64::NAN; FEATURES.len()]);
     };
     // The padded ROI holds one empty slice on each side of the ROI along every dimension.
@@ -77,7 +77,12 @@ pub fn compute(
         .filter(|&(d, _)| d != force2d_dimension);
     let delta = [*in_plane.next().unwrap().1, *in_plane.next().unwrap().1];
 
-    let contour = Contour::march(&plane, delta);
+    let mut in_plane = lower
+        .iter()
+        .enumerate()
+        .filter(|&(d, _)| d != force2d_dimension);
+    let origin = [*in_plane.next().unwrap().1, *in_plane.next().unwrap().1];
+    let contour = Contour::march(&plane, delta, origin);
     let points: Vec<[i64; 2]> = plane
         .indexed_iter()
         .filter(|(_, &m)| m)
@@ -167,14 +172,17 @@ const SEGMENTS: [&[[u8; 2]]; 16] = [
 
 impl Contour {
     /// Marches over every square of the padded slice `roi` with spacing `delta` (array order).
-    fn march(roi: &Array2<bool>, delta: [f64; 2]) -> Contour {
+    /// Vertex coordinates count from `origin` pixels before `roi`'s first pixel, as in [`super::shape`]
+    /// (the outline is closed, so only rounding depends on it).
+    fn march(roi: &Array2<bool>, delta: [f64; 2], origin: [usize; 2]) -> Contour {
         let (na, nb) = roi.dim();
         let mut surface = 0.0;
         let mut perimeter = 0.0;
         let mut vertices = Vec::new();
         let position = |base: [usize; 2], side: u8| -> [f64; 2] {
             std::array::from_fn(|d| {
-                (base[d] as f64 + SIDE_VERTEX[side as usize][d] as f64 * 0.5) * delta[d]
+                ((base[d] + origin[d]) as f64 + SIDE_VERTEX[side as usize][d] as f64 * 0.5)
+                    * delta[d]
             })
         };
         for ia in 0..na - 1 {

@@ -3,8 +3,8 @@
 Writes, beside this script:
 - shape_brain1_nrrd.csv: every 3D shape feature of pyradiomics/nrrd/brain1_label.nrrd (label 1). The mesh
   features of baseline_shape.csv's brain1 column are stale (see the data README); the test reads these instead.
-- shape_random.csv: small seeded random masks (including a single voxel, a line and a plane) with their
-  spacing and every 3D shape feature (deprecated ones included).
+- shape_random.csv: small seeded random masks (including a single voxel, a line and a plane, and ROIs away
+  from the array's corner) with their spacing and every 3D shape feature (deprecated ones included).
 - shape2d_random.csv: the same for single-slice masks and every 2D shape feature, per force2Ddimension.
 
 Masks are stored as a string of '0'/'1' in C order ([z, y, x]); spacing is (x, y, z).
@@ -76,6 +76,14 @@ def main(data):
     cases.append((np.ones((1, 4, 3), bool), [0.7, 1.1, 2.5]))
     cases.append((np.ones((3, 3, 3), bool), [2.0, 2.0, 2.0]))
     cases += random_masks(rng, 60)
+    # ROIs away from the array's corner: where marching cubes leaves gaps (faces with two diagonal corners
+    # in the ROI), MeshVolume depends on the array's origin, which must be the given array's.
+    for arr, spacing in random_masks(rng, 16):
+        lo = rng.integers(0, 4, size=3)
+        hi = rng.integers(0, 3, size=3)
+        big = np.zeros(tuple(int(v) for v in np.array(arr.shape) + lo + hi), bool)
+        big[lo[0]:lo[0] + arr.shape[0], lo[1]:lo[1] + arr.shape[1], lo[2]:lo[2] + arr.shape[2]] = arr
+        cases.append((big, spacing))
     with open(os.path.join(HERE, "shape_random.csv"), "w") as fh:
         header = None
         for arr, spacing in cases:
