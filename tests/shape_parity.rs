@@ -65,7 +65,7 @@ fn read_baseline(path: &Path) -> HashMap<String, HashMap<String, String>> {
     cols
 }
 
-/// Compares every `prefix*` entry of `reference` with `actual`; returns how many were compared.
+/// Compares every entry of `reference` with `actual`; returns how many were compared.
 fn compare(
     case: &str,
     actual: &HashMap<String, f64>,

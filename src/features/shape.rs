@@ -1,7 +1,7 @@
 //! 3D shape: size and form of the ROI, from the mask alone (PyRadiomics `shape`).
 //!
 //! # The mesh
-//! Most features read a closed triangle mesh of the ROI surface built by marching cubes (Lorensen & Cline,
+//! Most features read a triangle mesh of the ROI surface built by marching cubes (Lorensen & Cline,
 //! 1987) over the mask padded with one empty voxel on every side. A cube of 2×2×2 neighbouring voxel
 //! centres is classified by which of its eight corners lie in the ROI; where an edge joins an ROI corner and
 //! a background corner, the mesh has a vertex halfway along it. A table gives, per corner pattern, the
@@ -10,14 +10,14 @@
 //! their signed volume is negated.
 //!
 //! The triangulation of a pattern is not unique (a pentagon or hexagon crossing a cube can be split along
-//! different diagonals, and non-planar polygons then have different areas), so [`TRIANGLES`] follows
+//! different diagonals, and non-planar polygons then have different areas), so the table `TRIANGLES` follows
 //! PyRadiomics' table triangle for triangle; that is what makes MeshVolume and SurfaceArea agree with
 //! PyRadiomics to rounding.
 //!
 //! # Symbols
 //! ```text
 //! Nv         number of ROI voxels               Δ = (Δz, Δy, Δx)   voxel spacing in mm
-//! a, b, c    vertices of a mesh triangle, in mm, relative to the padded array's corner voxel
+//! a, b, c    vertices of a mesh triangle, in mm, from voxel (−1, −1, −1) of the mask (see The origin)
 //! V          mesh volume      V = Σ a·(b × c) / 6   (signed tetrahedra with the origin; outward normals)
 //! A          mesh surface     A = Σ ½ |(a − c) × (b − c)|
 //! λ₁ ≥ λ₂ ≥ λ₃  eigenvalues of the covariance of the ROI voxel centres (in mm, divided by Nv, not Nv − 1)
