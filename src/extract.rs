@@ -27,8 +27,9 @@
 use ndarray::{s, ArrayView3};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, FeatureClass};
+use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape, shape2d, FeatureClass};
 use crate::filters;
+use crate::image::io::DataType;
 use crate::image::{check_same_grid, BoundingBox, Image, Mask};
 use crate::preprocess::discretise;
 use crate::preprocess::resample::{resample_image_and_mask, resample_mask, Interpolator};
@@ -238,7 +239,8 @@ impl Extractor {
                     image.pixel_type(),
                 )
             })?;
-            image = resampled_image;
+            // ITK resamples in the input's pixel type; the values were rounded to it.
+            image = resampled_image.with_pixel_type(image.pixel_type());
             resampled_mask
         } else if p.pre_crop {
             let bb = check_roi(&mask, p)?;
@@ -283,7 +285,7 @@ impl Extractor {
         let shape_roi = crop3(shape_mask.roi(), &bbox);
         for (class, selection) in classes.iter().filter(|(c, _)| c.is_shape()) {
             let values = timings.time(class.name(), || {
-                compute_shape(*class, shape_roi, image.spacing(), p)
+                compute_shape(*class, shape_roi, image.spacing(), &bbox, p)
             })?;
             if let Some(values) = values {
                 push_selected(&mut out, "original", *class, selection, &values)?;
@@ -292,16 +294,15 @@ impl Extractor {
         done += 1;
         report(done)?;
 
+        let roi = crop3(roi_mask.roi(), &bbox);
         for it in self.settings.image_types() {
             let derived = timings.time(format!("filter {}", it.kind.name()), || {
-                derive_images(it.kind, &image, &it.params)
+                derive_images(it.kind, &image, &roi_mask, &bbox, &it.params)
             })?;
             for (type_name, derived_image) in derived {
-                let cropped = crop3(derived_image.data(), &bbox);
-                let roi = crop3(roi_mask.roi(), &bbox);
                 let derived = Derived {
                     name: &type_name,
-                    image: cropped,
+                    image: derived_image.data(),
                     roi,
                     spacing: derived_image.spacing(),
                 };
@@ -396,6 +397,7 @@ fn crop_image(image: &Image, bb: &BoundingBox) -> Result<Image> {
         crop3(image.data(), bb).to_owned(),
         crop_geometry(image.geometry(), bb),
     )
+    .map(|i| i.with_pixel_type(image.pixel_type()))
 }
 
 fn crop_mask(mask: &Mask, bb: &BoundingBox) -> Result<Mask> {
@@ -431,8 +433,11 @@ pub fn normalize(image: &Image, scale: f64, outliers: Option<f64>) -> Result<Ima
             "normalize: the image is constant (or not finite); it cannot be z-scored",
         ));
     }
+    // ITK applies (v + shift) · scale with scale = 1/σ: a product with the reciprocal, not a division,
+    // which decides on which side of a bin edge a value falls.
+    let scale_sd = 1.0 / sd;
     let out = data.mapv(|v| {
-        let mut z = (v - mean) / sd;
+        let mut z = (v - mean) * scale_sd;
         if let Some(o) = outliers {
             z = z.clamp(-o, o);
         }
@@ -518,11 +523,49 @@ fn correct_mask(image: &Image, mask: Mask) -> Result<Mask> {
     Mask::from_array(roi, *image.geometry())
 }
 
+/// Named derived images.
+type DerivedImages = Vec<(String, Image)>;
+
+/// A filter run on a region of the image (and of the mask).
+type RegionFilter<'a> = &'a dyn Fn(&Image, &Mask) -> Result<DerivedImages>;
+
 /// The derived images of one image type, with their PyRadiomics names (`original`, `log-sigma-1-0-mm-3D`,
-/// `wavelet-LLH`, ...).
-fn derive_images(kind: ImageType, image: &Image, p: &Params) -> Result<Vec<(String, Image)>> {
+/// `wavelet-LLH`, ...), each cropped to the ROI's bounding box `bbox`.
+///
+/// PyRadiomics filters the whole image and then crops. Here each filter runs on the smallest region that
+/// gives the same values inside the box: the box grown by the filter's support (its margin, chosen and
+/// tested in each filter's module), with whole-image quantities (the maximum |x| that scales the simple
+/// maps) taken from the whole image. See `filters` for each margin; LoG, an IIR filter of unbounded
+/// support, uses a margin measured to keep values within 1e-9 of whole-image filtering.
+fn derive_images(
+    kind: ImageType,
+    image: &Image,
+    mask: &Mask,
+    bbox: &BoundingBox,
+    p: &Params,
+) -> Result<Vec<(String, Image)>> {
+    let dim = dim3(image.data());
+    // Runs `f` on the region `margin` around the box (per array axis), then crops its outputs to the box.
+    let on_region =
+        |margin: [usize; 3], periodic: bool, f: RegionFilter<'_>| -> Result<DerivedImages> {
+            let region = filters::filter_region(bbox, margin, dim, periodic);
+            let sub = crop_image(image, &region)?;
+            let sub_mask = crop_mask(mask, &region)?;
+            let inner = BoundingBox {
+                lower: [0, 1, 2].map(|a| bbox.lower[a] - region.lower[a]),
+                upper: [0, 1, 2].map(|a| bbox.upper[a] - region.lower[a]),
+            };
+            f(&sub, &sub_mask)?
+                .into_iter()
+                .map(|(name, img)| Ok((name, crop_image(&img, &inner)?)))
+                .collect()
+        };
+    let integer_input = image
+        .pixel_type()
+        .is_some_and(|t| !matches!(t, DataType::F32 | DataType::F64));
+    let plane = p.texture.plane();
     match kind {
-        ImageType::Original => Ok(vec![("original".to_string(), image.clone())]),
+        ImageType::Original => Ok(vec![("original".to_string(), crop_image(image, bbox)?)]),
         ImageType::LoG => {
             let mut out = Vec::new();
             for &sigma in &p.sigma {
@@ -530,30 +573,112 @@ fn derive_images(kind: ImageType, image: &Image, p: &Params) -> Result<Vec<(Stri
                 if filters::log::log_skip_reason(image.size(), image.spacing(), sigma).is_some() {
                     continue;
                 }
-                out.push((
-                    filters::log::log_name(sigma),
-                    filters::log::log(image, sigma)?,
-                ));
+                let margin = filters::log::log_margin(sigma, image.spacing());
+                // log_margin is (x, y, z); regions are per array axis (z, y, x).
+                let margin = [margin[2], margin[1], margin[0]];
+                out.extend(on_region(margin, false, &|sub, _| {
+                    Ok(vec![(
+                        filters::log::log_name(sigma),
+                        filters::log::log(sub, sigma)?,
+                    )])
+                })?);
             }
             Ok(out)
         }
-        other => Err(Error::setting(format!(
-            "image type '{}' is not implemented yet",
-            other.name()
-        ))),
+        ImageType::Wavelet => {
+            let margin =
+                filters::wavelet::wavelet_margin(&p.wavelet, p.start_level, p.level, plane)?;
+            on_region(margin, true, &|sub, _| {
+                filters::wavelet::wavelet_with_force2d(
+                    sub,
+                    &p.wavelet,
+                    p.start_level,
+                    p.level,
+                    plane,
+                )
+            })
+        }
+        ImageType::Square
+        | ImageType::SquareRoot
+        | ImageType::Logarithm
+        | ImageType::Exponential => {
+            let max = filters::simple::max_abs(image);
+            let sub = crop_image(image, bbox)?;
+            let (name, img) = match kind {
+                ImageType::Square => ("square", filters::simple::square_with_max(&sub, max)),
+                ImageType::SquareRoot => (
+                    "squareroot",
+                    filters::simple::square_root_with_max(&sub, max),
+                ),
+                ImageType::Logarithm => {
+                    ("logarithm", filters::simple::logarithm_with_max(&sub, max))
+                }
+                _ => (
+                    "exponential",
+                    filters::simple::exponential_with_max(&sub, max),
+                ),
+            };
+            Ok(vec![(name.to_string(), img)])
+        }
+        ImageType::Gradient => on_region(filters::gradient::GRADIENT_MARGIN, false, &|sub, _| {
+            // SimpleITK computes in double and returns float32 for non-double input.
+            let g = if matches!(sub.pixel_type(), None | Some(DataType::F64)) {
+                filters::gradient::gradient_f64(sub, p.gradient_use_spacing)
+            } else {
+                filters::gradient::gradient(sub, p.gradient_use_spacing)
+            };
+            Ok(vec![("gradient".to_string(), g)])
+        }),
+        ImageType::LBP2D => {
+            let method = filters::lbp::LbpMethod::from_name(&p.lbp2d_method)?;
+            let dimension = p.texture.force2d_dimension;
+            let margin = filters::lbp::lbp2d_margin(p.lbp2d_radius, dimension);
+            on_region(margin, false, &|sub, _| {
+                Ok(vec![(
+                    "lbp-2D".to_string(),
+                    filters::lbp::lbp2d(sub, p.lbp2d_radius, p.lbp2d_samples, method, dimension)?,
+                )])
+            })
+        }
+        ImageType::LBP3D => {
+            let settings = filters::lbp::Lbp3dSettings {
+                levels: p.lbp3d_levels,
+                icosphere_radius: p.lbp3d_icosphere_radius,
+                icosphere_subdivision: p.lbp3d_icosphere_subdivision,
+                integer_samples: integer_input,
+            };
+            let margin = filters::lbp::lbp3d_margin(p.lbp3d_icosphere_radius);
+            on_region(margin, false, &|sub, sub_mask| {
+                filters::lbp::lbp3d(sub, Some(sub_mask), &settings)
+            })
+        }
     }
 }
 
 fn compute_shape(
     class: FeatureClass,
-    _roi: ArrayView3<'_, bool>,
-    _spacing: [f64; 3],
-    _p: &Params,
+    roi: ArrayView3<'_, bool>,
+    spacing: [f64; 3],
+    bbox: &BoundingBox,
+    p: &Params,
 ) -> Result<Option<Vec<f64>>> {
-    Err(Error::setting(format!(
-        "feature class '{}' is not implemented yet",
-        class.name()
-    )))
+    match class {
+        FeatureClass::Shape => Ok(Some(shape::compute(roi, spacing))),
+        FeatureClass::Shape2D => {
+            // PyRadiomics computes 2D shape only with force2D, and only when the box's size along
+            // force2Ddimension, read in ITK's (x, y, z) order, exceeds one voxel; otherwise it warns and
+            // skips the class. Kept as it is for parity.
+            let size_xyz = [bbox.shape()[2], bbox.shape()[1], bbox.shape()[0]];
+            if !p.texture.force2d || size_xyz[p.texture.force2d_dimension] <= 1 {
+                return Ok(None);
+            }
+            shape2d::compute(roi, spacing, p.texture.force2d_dimension).map(Some)
+        }
+        other => Err(Error::internal(format!(
+            "'{}' is not a shape class",
+            other.name()
+        ))),
+    }
 }
 
 /// One derived image, cropped to the ROI's bounding box.
@@ -628,9 +753,7 @@ fn push_selected(
     selection: &Selection,
     values: &[f64],
 ) -> Result<()> {
-    let registry = class
-        .features()
-        .ok_or_else(|| Error::internal(format!("class {} has no registry", class.name())))?;
+    let registry = class.features();
     for (info, &v) in registry.iter().zip(values) {
         let on = match selection {
             Selection::All => !info.deprecated,

@@ -717,7 +717,8 @@ impl Settings {
             }
         }
         for (class, sel) in &classes {
-            if let (Some(registry), Selection::Names(names)) = (class.features(), sel) {
+            if let Selection::Names(names) = sel {
+                let registry = class.features();
                 for n in names {
                     if !registry.iter().any(|f| f.name == n) {
                         return Err(Error::setting(format!(

@@ -14,6 +14,8 @@ pub mod gldm;
 pub mod glrlm;
 pub mod glszm;
 pub mod ngtdm;
+pub mod shape;
+pub mod shape2d;
 pub mod texture;
 
 /// How the texture classes look at the ROI (PyRadiomics' texture settings).
@@ -165,16 +167,17 @@ impl FeatureClass {
         FeatureClass::ALL.into_iter().find(|c| c.name() == name)
     }
 
-    /// The class's registry, or `None` while the class is not implemented.
-    pub fn features(self) -> Option<&'static [FeatureInfo]> {
+    /// The class's registry: its features in output order.
+    pub fn features(self) -> &'static [FeatureInfo] {
         match self {
-            FeatureClass::FirstOrder => Some(firstorder::FEATURES),
-            FeatureClass::Gldm => Some(gldm::FEATURES),
-            FeatureClass::Glszm => Some(glszm::FEATURES),
-            FeatureClass::Ngtdm => Some(ngtdm::FEATURES),
-            FeatureClass::Glcm => Some(glcm::FEATURES),
-            FeatureClass::Glrlm => Some(glrlm::FEATURES),
-            _ => None,
+            FeatureClass::Shape => shape::FEATURES,
+            FeatureClass::Shape2D => shape2d::FEATURES,
+            FeatureClass::FirstOrder => firstorder::FEATURES,
+            FeatureClass::Gldm => gldm::FEATURES,
+            FeatureClass::Glszm => glszm::FEATURES,
+            FeatureClass::Ngtdm => ngtdm::FEATURES,
+            FeatureClass::Glcm => glcm::FEATURES,
+            FeatureClass::Glrlm => glrlm::FEATURES,
         }
     }
 
