@@ -203,7 +203,10 @@ fn baseline_2d() {
 }
 
 /// The 3D masks of `shape_random.csv` / `shape2d_random.csv`: (force2Ddimension, mask, spacing, features).
-fn random_cases(file: &str) -> (Vec<String>, Vec<(usize, Array3<bool>, [f64; 3], Vec<f64>)>) {
+/// One random mask with its reference values: (id, mask, spacing, values).
+type RandomCase = (usize, Array3<bool>, [f64; 3], Vec<f64>);
+
+fn random_cases(file: &str) -> (Vec<String>, Vec<RandomCase>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(file);
