@@ -10,5 +10,6 @@ pub mod image;
 pub use error::{Error, ErrorKind, Result};
 pub use image::{Geometry, Image, Mask};
 pub mod features;
+pub mod learn;
 pub mod numeric;
 pub mod preprocess;

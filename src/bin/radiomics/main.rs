@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod learn;
+
 /// Radiomics features (PyRadiomics-compatible) and models, from the command line.
 #[derive(Parser)]
 #[command(name = "radiomics", version, about)]
@@ -14,11 +16,22 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Train models by cross-validation and save the best.
+    Train(learn::TrainArgs),
+    /// Predict probabilities with a saved model.
+    Predict(learn::PredictArgs),
+    /// Evaluate a saved model on a labelled table.
+    Evaluate(learn::EvaluateArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: Result<(), radiomics::Error> = match cli.command {};
+    let result: Result<(), radiomics::Error> = match cli.command {
+        Command::Train(a) => learn::run_train(a),
+        Command::Predict(a) => learn::run_predict(a),
+        Command::Evaluate(a) => learn::run_evaluate(a),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
