@@ -138,7 +138,6 @@ fn level_fractions(levels: &[u32]) -> Vec<f64> {
     counts.values().map(|&c| c as f64 / total).collect()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,11 @@ pub type Offset = [isize; 3];
 
 /// The offsets for `distances` (Chebyshev norms), optionally restricted to the plane normal to array
 /// dimension `force2d_dimension`, in PyRadiomics' order.
-pub fn angles(distances: &[usize], force2d_dimension: Option<usize>, bidirectional: bool) -> Vec<Offset> {
+pub fn angles(
+    distances: &[usize],
+    force2d_dimension: Option<usize>,
+    bidirectional: bool,
+) -> Vec<Offset> {
     let max_d = distances.iter().copied().max().unwrap_or(1) as isize;
     let span = 2 * max_d + 1;
     let total = span * span * span;
@@ -22,7 +26,11 @@ pub fn angles(distances: &[usize], force2d_dimension: Option<usize>, bidirection
         if !bidirectional && a >= total / 2 {
             break;
         }
-        let o = [a / (span * span) - max_d, (a / span) % span - max_d, a % span - max_d];
+        let o = [
+            a / (span * span) - max_d,
+            (a / span) % span - max_d,
+            a % span - max_d,
+        ];
         let norm = o.iter().map(|v| v.unsigned_abs()).max().unwrap_or(0);
         if norm == 0 || !distances.contains(&norm) {
             continue;

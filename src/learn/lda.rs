@@ -3,13 +3,14 @@
 //!
 //! ```text
 //! μ_k = mean of class k,  π_k = n_k / n
-//! S   = Σ_k Σ_{i∈k} (x_i − μ_k)(x_i − μ_k)ᵀ / (n − 2)        pooled within-class covariance
+//! S   = Σ_k Σ_{i∈k} (x_i − μ_k)(x_i − μ_k)ᵀ / n              pooled within-class covariance (divisor n,
+//!                                                          as scikit-learn 1.9 does; checked against it)
 //! w   = S⁺ (μ_1 − μ_0)
 //! b   = −½ (μ_1ᵀ S⁺ μ_1 − μ_0ᵀ S⁺ μ_0) + ln(π_1 / π_0)
 //! P(y = 1 | x) = σ(wᵀx + b)
 //! ```
 //! S⁺ is the pseudo-inverse: directions whose singular value on the class-centred, column-standardised,
-//! (n − 2)^{−½}-scaled data is ≤ 1e-4 (scikit-learn's `tol`) are dropped, so collinear features do not blow up.
+//! n^{−½}-scaled data is ≤ 1e-4 (scikit-learn's `tol`) are dropped, so collinear features do not blow up.
 
 use nalgebra::{DMatrix, DVector};
 use ndarray::ArrayView2;
@@ -53,7 +54,7 @@ pub(crate) fn fit(x: ArrayView2<f64>, y: &[u8]) -> Result<(Vec<f64>, f64)> {
             }
         })
         .collect();
-    let fac = (1.0 / (n - 2) as f64).sqrt();
+    let fac = (1.0 / n as f64).sqrt();
     for j in 0..p {
         let s = sd[j];
         xc.column_mut(j).iter_mut().for_each(|v| *v *= fac / s);
@@ -89,11 +90,11 @@ mod tests {
 
     #[test]
     fn one_feature_closed_form() {
-        // μ0 = 1, μ1 = 4, within SS = 2 + 2 = 4, S = 4 / (5 − 2); π1/π0 = 2/3.
+        // μ0 = 1, μ1 = 4, within SS = 2 + 2 = 4, S = 4 / 5; π1/π0 = 2/3.
         let x = array![[0.0], [1.0], [2.0], [3.0], [5.0]];
         let y = [0, 0, 0, 1, 1];
         let (w, b) = fit(x.view(), &y).unwrap();
-        let s = 4.0 / 3.0;
+        let s = 4.0 / 5.0;
         assert!((w[0] - 3.0 / s).abs() < 1e-12);
         assert!((b - (-0.5 * (16.0 - 1.0) / s + (2.0f64 / 3.0).ln())).abs() < 1e-12);
     }

@@ -205,9 +205,20 @@ pub fn mutual_info(x: ArrayView2<f64>, y: &[u8]) -> Vec<f64> {
             let mut sum_m = 0.0;
             for a in 0..n {
                 let v = col[keep[a]];
-                let lo = sorted.partition_point(|&s| s < v - radius[a]);
-                let hi = sorted.partition_point(|&s| s <= v + radius[a]);
-                sum_m += digamma((hi - lo) as f64);
+                // Count |x_j − v| ≤ r by walking out from v: comparing v ± r instead would round.
+                let start = sorted.partition_point(|&s| s < v);
+                let mut m = 0usize;
+                let mut t = start;
+                while t < n && sorted[t] - v <= radius[a] {
+                    m += 1;
+                    t += 1;
+                }
+                let mut t = start;
+                while t > 0 && v - sorted[t - 1] <= radius[a] {
+                    m += 1;
+                    t -= 1;
+                }
+                sum_m += digamma(m as f64);
             }
             let nf = n as f64;
             let mean_k = kk.iter().map(|&k| digamma(k)).sum::<f64>() / nf;
@@ -219,6 +230,11 @@ pub fn mutual_info(x: ArrayView2<f64>, y: &[u8]) -> Vec<f64> {
             (digamma(nf) + mean_k - mean_ny - sum_m / nf).max(0.0)
         })
         .collect()
+}
+
+/// Indices of the `k` largest scores (ties: lower index), ascending (for checking selections).
+pub fn top_k_pub(scores: &[f64], k: usize) -> Vec<usize> {
+    top_k(scores, k)
 }
 
 /// Indices of the `k` largest scores (ties: lower index), ascending.
@@ -385,6 +401,25 @@ mod tests {
         assert!((digamma(1.0) + 0.577_215_664_901_532_9).abs() < 1e-14);
         assert!((digamma(0.5) + 1.963_510_026_021_423_5).abs() < 1e-13);
         assert!((digamma(100.0) - 4.600_161_852_738_087).abs() < 1e-14);
+    }
+
+    #[test]
+    fn mutual_info_small_example() {
+        // scikit-learn's _compute_mi_cd(c, d, 3) on the same data (no noise) gives 0.5339682539682538.
+        let x = array![
+            [0.0],
+            [1.0],
+            [2.0],
+            [3.0],
+            [4.0],
+            [5.0],
+            [6.0],
+            [7.0],
+            [10.0],
+            [11.0]
+        ];
+        let y = [0u8, 0, 0, 0, 0, 1, 1, 1, 1, 1];
+        assert!((mutual_info(x.view(), &y)[0] - 0.533_968_253_968_253_8).abs() < 1e-14);
     }
 
     #[test]

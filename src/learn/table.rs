@@ -207,11 +207,13 @@ impl Table {
                     Ok(None) => {
                         bad.get_or_insert(c);
                     }
-                    Err(()) => return Err(Error::format(format!(
+                    Err(()) => {
+                        return Err(Error::format(format!(
                         "line {line_no} (case '{case}'): value '{}' in column '{}' is not a number",
                         fields[c].trim(),
                         header[c]
-                    ))),
+                    )))
+                    }
                 }
             }
             if let Some(c) = bad {

@@ -167,7 +167,9 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
         .ok_or_else(|| {
             Error::new(
                 crate::ErrorKind::LimitExceeded,
-                format!("{nt} volumes of {nx}x{ny}x{nz} voxels exceed the limit of {MAX_VOXELS} voxels"),
+                format!(
+                    "{nt} volumes of {nx}x{ny}x{nz} voxels exceed the limit of {MAX_VOXELS} voxels"
+                ),
             )
         })?;
     let dtype = datatype(header.datatype)?;
@@ -252,11 +254,7 @@ fn geometry(h: &nifti::NiftiHeader) -> Result<Geometry> {
         ];
         (
             r,
-            [
-                h.quatern_x as f64,
-                h.quatern_y as f64,
-                h.quatern_z as f64,
-            ],
+            [h.quatern_x as f64, h.quatern_y as f64, h.quatern_z as f64],
         )
     } else if h.sform_code > 0 {
         let rows = [h.srow_x, h.srow_y, h.srow_z];
@@ -273,10 +271,7 @@ fn geometry(h: &nifti::NiftiHeader) -> Result<Geometry> {
                 r[3 * row + col] = v[row] / n;
             }
         }
-        (
-            r,
-            [rows[0][3] as f64, rows[1][3] as f64, rows[2][3] as f64],
-        )
+        (r, [rows[0][3] as f64, rows[1][3] as f64, rows[2][3] as f64])
     } else {
         (crate::image::IDENTITY_DIRECTION, [0.0; 3])
     };
@@ -332,7 +327,10 @@ pub fn write_nifti_volumes(
     if volumes.iter().any(|v| v.dim() != first.dim()) {
         return Err(Error::invalid("volumes to write differ in shape"));
     }
-    if [nx, ny, nz, volumes.len()].iter().any(|&d| d > i16::MAX as usize) {
+    if [nx, ny, nz, volumes.len()]
+        .iter()
+        .any(|&d| d > i16::MAX as usize)
+    {
         return Err(Error::invalid(format!(
             "size {nx}x{ny}x{nz}x{} exceeds NIfTI-1's 32767 per dimension",
             volumes.len()
@@ -354,8 +352,10 @@ pub fn write_nifti_volumes(
     let write = |bytes: &[u8]| -> std::io::Result<()> {
         let file = std::fs::File::create(path)?;
         if gz {
-            let mut enc =
-                flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::new(6));
+            let mut enc = flate2::write::GzEncoder::new(
+                std::io::BufWriter::new(file),
+                flate2::Compression::new(6),
+            );
             enc.write_all(bytes)?;
             enc.finish()?.flush()
         } else {
@@ -370,8 +370,10 @@ pub fn write_nifti_volumes(
 /// A little-endian NIfTI-1 header (348 bytes) plus the 4-byte empty extension flag.
 fn header_bytes(g: &Geometry, dims: [usize; 4], dtype: WriteType) -> Vec<u8> {
     let mut h = vec![0u8; 352];
-    let put_i16 = |h: &mut Vec<u8>, off: usize, v: i16| h[off..off + 2].copy_from_slice(&v.to_le_bytes());
-    let put_f32 = |h: &mut Vec<u8>, off: usize, v: f32| h[off..off + 4].copy_from_slice(&v.to_le_bytes());
+    let put_i16 =
+        |h: &mut Vec<u8>, off: usize, v: i16| h[off..off + 2].copy_from_slice(&v.to_le_bytes());
+    let put_f32 =
+        |h: &mut Vec<u8>, off: usize, v: f32| h[off..off + 4].copy_from_slice(&v.to_le_bytes());
     h[0..4].copy_from_slice(&348i32.to_le_bytes());
     h[38] = b'r'; // regular
     let ndim = if dims[3] > 1 { 4 } else { 3 };
@@ -399,7 +401,8 @@ fn header_bytes(g: &Geometry, dims: [usize; 4], dtype: WriteType) -> Vec<u8> {
     let org = [-g.origin[0], -g.origin[1], g.origin[2]];
     // qform: quaternion of the proper rotation, qfac for reflections.
     let det = crate::image::det3(&[
-        ras[0][0], ras[0][1], ras[0][2], ras[1][0], ras[1][1], ras[1][2], ras[2][0], ras[2][1], ras[2][2],
+        ras[0][0], ras[0][1], ras[0][2], ras[1][0], ras[1][1], ras[1][2], ras[2][0], ras[2][1],
+        ras[2][2],
     ]);
     let qfac = if det < 0.0 { -1.0 } else { 1.0 };
     let mut r = ras;
@@ -425,7 +428,11 @@ fn header_bytes(g: &Geometry, dims: [usize; 4], dtype: WriteType) -> Vec<u8> {
     }
     for row in 0..3 {
         for col in 0..3 {
-            put_f32(&mut h, 280 + 16 * row + 4 * col, (ras[row][col] * g.spacing[col]) as f32);
+            put_f32(
+                &mut h,
+                280 + 16 * row + 4 * col,
+                (ras[row][col] * g.spacing[col]) as f32,
+            );
         }
         put_f32(&mut h, 280 + 16 * row + 12, org[row] as f32);
     }
@@ -488,7 +495,8 @@ mod tests {
             // axis y flipped, axes x and z swapped: an improper rotation, so qfac = -1 on writing.
             direction: [0.0, 0.0, 1.0, 0.0, -1.0, 0.0, 1.0, 0.0, 0.0],
         };
-        let data = Array3::from_shape_fn((3, 4, 5), |(z, y, x)| (x + 10 * y + 100 * z) as f64 - 50.0);
+        let data =
+            Array3::from_shape_fn((3, 4, 5), |(z, y, x)| (x + 10 * y + 100 * z) as f64 - 50.0);
         let img = Image::new(data, g).unwrap();
         for (name, t) in [("a.nii", WriteType::I16), ("b.nii.gz", WriteType::F32)] {
             let p = dir.join(name);

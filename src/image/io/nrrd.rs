@@ -111,7 +111,11 @@ fn parse(bytes: &[u8]) -> Result<Image> {
         "raw" => payload.to_vec(),
         "gzip" | "gz" => inflate(payload)
             .map_err(|e| Error::format(format!("NRRD gzip data is corrupt or truncated ({e})")))?,
-        other => return Err(Error::format(format!("unsupported NRRD encoding '{other}'"))),
+        other => {
+            return Err(Error::format(format!(
+                "unsupported NRRD encoding '{other}'"
+            )))
+        }
     };
     if data.len() < n * dtype.size() {
         return Err(Error::format(format!(
@@ -132,7 +136,9 @@ fn parse(bytes: &[u8]) -> Result<Image> {
             let v = parse_vector(v)?;
             let norm = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
             if !(norm.is_finite() && norm > 0.0) {
-                return Err(Error::format(format!("zero NRRD space direction for axis {axis}")));
+                return Err(Error::format(format!(
+                    "zero NRRD space direction for axis {axis}"
+                )));
             }
             g.spacing[axis] = norm;
             for row in 0..3 {
