@@ -55,11 +55,10 @@ pub(crate) fn fit(x: ArrayView2<f64>, y: &[u8]) -> Result<(Vec<f64>, f64)> {
         })
         .collect();
     let fac = (1.0 / n as f64).sqrt();
-    for j in 0..p {
-        let s = sd[j];
+    for (j, &s) in sd.iter().enumerate() {
         xc.column_mut(j).iter_mut().for_each(|v| *v *= fac / s);
     }
-    // S = D (XcᵀXc) D with Xc = U Σ Vᵀ, so S⁺ = D⁻¹ V Σ⁻² Vᵀ D⁻¹ (keeping Σ > tol).
+    // With A = Xc D⁻¹ / √n = U Σ Vᵀ: S = D AᵀA D, so S⁺ = D⁻¹ V Σ⁻² Vᵀ D⁻¹ (keeping Σ > tol).
     let svd = xc.svd(false, true);
     let vt = svd.v_t.ok_or_else(|| Error::internal("LDA: SVD failed"))?;
     let diff: Vec<f64> = (0..p).map(|j| (mu[1][j] - mu[0][j]) / sd[j]).collect();

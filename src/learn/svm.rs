@@ -166,8 +166,8 @@ fn solve(x: ArrayView2<f64>, y: &[f64], c: f64, gamma: f64, eps: f64) -> (Vec<f6
             }
         }
         let (dai, daj) = (alpha[i] - ai, alpha[j] - aj);
-        for t in 0..n {
-            g[t] += q(t, i) * dai + q(t, j) * daj;
+        for (t, gt) in g.iter_mut().enumerate() {
+            *gt += q(t, i) * dai + q(t, j) * daj;
         }
     }
     // ρ as libsvm computes it.
