@@ -219,6 +219,7 @@ pub(crate) fn fit_l1(x: ArrayView2<f64>, y: &[u8], c: f64) -> Result<(Vec<f64>, 
 }
 
 /// L1-penalised logistic regression at a fixed C (the lasso selector's solver), for checking; returns (w, b).
+#[doc(hidden)]
 pub fn fit_l1_pub(x: ArrayView2<f64>, y: &[u8], c: f64) -> Result<(Vec<f64>, f64)> {
     fit_l1(x, y, c)
 }

@@ -233,6 +233,7 @@ pub fn mutual_info(x: ArrayView2<f64>, y: &[u8]) -> Vec<f64> {
 }
 
 /// Indices of the `k` largest scores (ties: lower index), ascending (for checking selections).
+#[doc(hidden)]
 pub fn top_k_pub(scores: &[f64], k: usize) -> Vec<usize> {
     top_k(scores, k)
 }
