@@ -12,6 +12,7 @@ pub mod extract;
 pub mod features;
 pub mod filters;
 pub mod image;
+pub mod learn;
 pub mod numeric;
 pub mod preprocess;
 pub mod settings;

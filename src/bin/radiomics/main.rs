@@ -10,6 +10,7 @@ mod bench;
 mod demo;
 mod dti;
 mod extract;
+mod learn;
 
 /// Radiomics features (PyRadiomics-compatible) and models, from the command line.
 #[derive(Parser)]
@@ -31,6 +32,12 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Fit a diffusion tensor to a 4D DWI and write FA, MD (ADC), AD, RD and tensor maps.
     Dti(dti::DtiArgs),
+    /// Train models by cross-validation and save the best.
+    Train(learn::TrainArgs),
+    /// Predict probabilities with a saved model.
+    Predict(learn::PredictArgs),
+    /// Evaluate a saved model on a labelled table.
+    Evaluate(learn::EvaluateArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +48,9 @@ fn main() -> ExitCode {
         Command::Bench(a) => bench::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Dti(a) => dti::run(a),
+        Command::Train(a) => learn::run_train(a),
+        Command::Predict(a) => learn::run_predict(a),
+        Command::Evaluate(a) => learn::run_evaluate(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -51,13 +61,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// Exit codes by error kind: 2 for bad usage or settings, 3 for input files, 4 for the ROI, 1 otherwise.
+/// Exit codes by error kind: 2 for bad usage or settings, 3 for input files, 4 for the ROI, 5 for a model
+/// that does not fit, 1 otherwise.
 fn exit_code(e: &radiomics::Error) -> u8 {
     use radiomics::ErrorKind as K;
     match e.kind() {
         K::InvalidArgument | K::UnsupportedSetting => 2,
         K::Io | K::Format | K::GeometryMismatch => 3,
         K::EmptyRoi => 4,
+        K::ModelMismatch => 5,
         _ => 1,
     }
 }
