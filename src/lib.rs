@@ -4,6 +4,7 @@
 //! turn features into predictions; with a stable C ABI (see `include/radiomics.h`).
 #![deny(missing_docs)]
 
+pub mod capi;
 pub mod error;
 pub mod extract;
 pub mod features;
