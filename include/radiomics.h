@@ -321,6 +321,16 @@ rad_status rad_image_origin(const rad_image *image, double *origin);
 rad_status rad_image_direction(const rad_image *image, double *direction);
 
 /**
+ * Copies the voxels, converted to double, into `out`, x varying fastest, then y, then z (C order of an
+ * array indexed `[z][y][x]`). `count` is the number of doubles `out` holds; it must equal the number of
+ * voxels (the product of `rad_image_size`).
+ *
+ * Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a NULL argument or a wrong `count` (then nothing is
+ * written). Thread-safe.
+ */
+rad_status rad_image_copy_voxels(const rad_image *image, double *out, size_t count);
+
+/**
  * Makes PyRadiomics' default settings: the original image, every feature class, `binWidth` 25, label 1.
  *
  * On success `*out` receives new settings, owned by the caller and freed with `rad_settings_free`; on

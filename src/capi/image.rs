@@ -227,6 +227,39 @@ pub extern "C" fn rad_image_direction(image: *const rad_image, direction: *mut f
     })
 }
 
+/// Copies the voxels, converted to double, into `out`, x varying fastest, then y, then z (C order of an
+/// array indexed `[z][y][x]`). `count` is the number of doubles `out` holds; it must equal the number of
+/// voxels (the product of `rad_image_size`).
+///
+/// Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a NULL argument or a wrong `count` (then nothing is
+/// written). Thread-safe.
+#[no_mangle]
+pub extern "C" fn rad_image_copy_voxels(
+    image: *const rad_image,
+    out: *mut f64,
+    count: usize,
+) -> rad_status {
+    boundary(|| {
+        let image = rad_image::borrow(image, "image")?;
+        let out = out_ptr(out, "out")?;
+        let data = image.data();
+        if count != data.len() {
+            return Err(invalid(format!(
+                "count is {count}, but the image has {} voxels (size {:?})",
+                data.len(),
+                image.size()
+            )));
+        }
+        // SAFETY: non-NULL, and by the C contract `out` holds `count` writable doubles; `count` is the
+        // number of voxels.
+        let dst = unsafe { std::slice::from_raw_parts_mut(out, count) };
+        for (d, v) in dst.iter_mut().zip(data.iter()) {
+            *d = *v;
+        }
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,6 +302,16 @@ mod tests {
             rad_status::RadOk
         );
         assert_eq!(spacing, [0.5, 1.0, 2.0]);
+        let mut voxels = [0.0; 6];
+        assert_eq!(
+            rad_image_copy_voxels(img, voxels.as_mut_ptr(), 6),
+            rad_status::RadOk
+        );
+        assert_eq!(voxels, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        assert_eq!(
+            rad_image_copy_voxels(img, voxels.as_mut_ptr(), 5),
+            rad_status::RadInvalidArgument
+        );
         rad_image_free(img);
 
         let (st, img) = from_buffer(&[-1.5f32, 2.25], rad_dtype::RadFloat32, [1, 1, 2]);

@@ -47,8 +47,8 @@ pub use features::{
     rad_string_free,
 };
 pub use image::{
-    rad_dtype, rad_image, rad_image_direction, rad_image_free, rad_image_from_buffer,
-    rad_image_load, rad_image_origin, rad_image_size, rad_image_spacing,
+    rad_dtype, rad_image, rad_image_copy_voxels, rad_image_direction, rad_image_free,
+    rad_image_from_buffer, rad_image_load, rad_image_origin, rad_image_size, rad_image_spacing,
 };
 pub use settings::{
     rad_settings, rad_settings_free, rad_settings_from_file, rad_settings_from_json,

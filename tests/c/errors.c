@@ -146,6 +146,9 @@ int main(int argc, char **argv) {
     expect("origin out", rad_image_origin(image, NULL), RAD_INVALID_ARGUMENT, "'origin'");
     expect("direction image", rad_image_direction(NULL, v9), RAD_INVALID_ARGUMENT, "'image'");
     expect("direction out", rad_image_direction(image, NULL), RAD_INVALID_ARGUMENT, "'direction'");
+    expect("copy_voxels image", rad_image_copy_voxels(NULL, values, 64), RAD_INVALID_ARGUMENT, "'image'");
+    expect("copy_voxels out", rad_image_copy_voxels(image, NULL, 64), RAD_INVALID_ARGUMENT, "'out'");
+    expect("copy_voxels count", rad_image_copy_voxels(image, values, 63), RAD_INVALID_ARGUMENT, "count");
     expect("settings_new out", rad_settings_new(NULL), RAD_INVALID_ARGUMENT, "'out'");
     expect("from_file path", rad_settings_from_file(NULL, &s), RAD_INVALID_ARGUMENT, "'path'");
     expect("from_file out", rad_settings_from_file("p.yaml", NULL), RAD_INVALID_ARGUMENT, "'out'");
