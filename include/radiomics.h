@@ -3,7 +3,7 @@
  *
  * Conventions:
  * - Fallible functions return rad_status (RAD_OK = 0) and write results through out-pointers, only on
- *   success; rad_last_error_message() then says what failed (thread-local).
+ *   success; rad_last_error_message() then says what failed (thread-local, kept until the next failure).
  * - Every handle (rad_image, rad_settings, rad_features) is owned by the caller and freed by its
  *   rad_*_free, which accepts NULL. Handles are immutable once made (except settings through their
  *   setters), so several threads may use one handle at once.
@@ -237,8 +237,9 @@ const char *rad_status_name(int32_t status);
  * starting with the status name (`"RAD_IO: cannot read 'x.nii': No such file or directory"`); the empty
  * string when nothing has failed on this thread yet.
  *
- * The string belongs to the library: do not free it. It stays valid until the next `rad_*` call on the
- * same thread (copy it to keep it). Never NULL. Each thread has its own message.
+ * Successful calls leave the message as it is. The string belongs to the library: do not free it. It
+ * stays valid until another `rad_*` call fails on the same thread (copy it to keep it longer). Never
+ * NULL. Each thread has its own message.
  */
 const char *rad_last_error_message(void);
 

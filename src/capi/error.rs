@@ -124,8 +124,9 @@ pub(crate) fn set_last_error(status: rad_status, message: &str) {
 /// starting with the status name (`"RAD_IO: cannot read 'x.nii': No such file or directory"`); the empty
 /// string when nothing has failed on this thread yet.
 ///
-/// The string belongs to the library: do not free it. It stays valid until the next `rad_*` call on the
-/// same thread (copy it to keep it). Never NULL. Each thread has its own message.
+/// Successful calls leave the message as it is. The string belongs to the library: do not free it. It
+/// stays valid until another `rad_*` call fails on the same thread (copy it to keep it longer). Never
+/// NULL. Each thread has its own message.
 #[no_mangle]
 pub extern "C" fn rad_last_error_message() -> *const c_char {
     boundary_or(c"".as_ptr(), || {

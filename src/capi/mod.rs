@@ -1,7 +1,7 @@
 //! The stable C ABI: the only `extern "C"` and the only `unsafe` code of the crate.
 //!
 //! This layer translates; the library decides. Every export
-//! - runs inside a panic boundary ([`boundary`], [`boundary_or`]): no panic, abort or exit crosses into C;
+//! - runs inside a panic boundary (`boundary`, `boundary_or`): no panic, abort or exit crosses into C;
 //!   a caught panic is reported as `RAD_INTERNAL` (or the function's documented default);
 //! - checks every pointer argument, returning `RAD_INVALID_ARGUMENT` for a NULL one;
 //! - writes its outputs only on success;
