@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod batch;
+pub mod capi;
 pub mod case;
 pub mod dti;
 pub mod error;

@@ -1,0 +1,300 @@
+// radiomics.hpp: a header-only C++11 wrapper over the radiomics C API (radiomics.h).
+//
+// - Handles are move-only RAII objects: Settings, Image, Features. Each frees its C handle once.
+// - Every failure throws radiomics::Error, which carries the rad_status and the library's message.
+// - Thread-safety is the C API's: const objects may be shared between threads.
+//
+//     radiomics::Settings settings = radiomics::Settings::from_file("params.yaml");
+//     radiomics::Image image = radiomics::Image::load("image.nii.gz");
+//     radiomics::Image mask = radiomics::Image::load("mask.nii.gz");
+//     radiomics::Features features = radiomics::extract(settings, image, mask);
+//     for (std::size_t i = 0; i < features.size(); ++i)
+//         std::cout << features.name(i) << " " << features.value(i) << "\n";
+#ifndef RADIOMICS_HPP
+#define RADIOMICS_HPP
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <radiomics.h>
+
+namespace radiomics {
+
+/// A failure of the library: what() is the library's message, status() the rad_status code.
+class Error : public std::runtime_error {
+public:
+    Error(rad_status status, const std::string &message) : std::runtime_error(message), status_(status) {}
+
+    /// The C status code (RAD_IO, RAD_EMPTY_ROI, ...).
+    rad_status status() const noexcept { return status_; }
+
+    /// The name of the status code ("RAD_IO", ...).
+    const char *status_name() const noexcept { return rad_status_name(status_); }
+
+private:
+    rad_status status_;
+};
+
+namespace detail {
+
+/// Throws an Error for a status other than RAD_OK, with this thread's last error message.
+inline void check(rad_status status) {
+    if (status != RAD_OK) {
+        throw Error(status, rad_last_error_message());
+    }
+}
+
+/// A move-only owner of a C handle freed by `Free`.
+template <typename T, void (*Free)(T *)>
+class Handle {
+public:
+    Handle() noexcept : p_(nullptr) {}
+    explicit Handle(T *p) noexcept : p_(p) {}
+    Handle(Handle &&other) noexcept : p_(other.p_) { other.p_ = nullptr; }
+    Handle &operator=(Handle &&other) noexcept {
+        if (this != &other) {
+            Free(p_);
+            p_ = other.p_;
+            other.p_ = nullptr;
+        }
+        return *this;
+    }
+    Handle(const Handle &) = delete;
+    Handle &operator=(const Handle &) = delete;
+    ~Handle() { Free(p_); }
+
+    T *get() const noexcept { return p_; }
+
+private:
+    T *p_;
+};
+
+template <typename T> struct DType;
+template <> struct DType<std::uint8_t> { static const std::int32_t value = RAD_UINT8; };
+template <> struct DType<std::int8_t> { static const std::int32_t value = RAD_INT8; };
+template <> struct DType<std::uint16_t> { static const std::int32_t value = RAD_UINT16; };
+template <> struct DType<std::int16_t> { static const std::int32_t value = RAD_INT16; };
+template <> struct DType<std::uint32_t> { static const std::int32_t value = RAD_UINT32; };
+template <> struct DType<std::int32_t> { static const std::int32_t value = RAD_INT32; };
+template <> struct DType<std::uint64_t> { static const std::int32_t value = RAD_UINT64; };
+template <> struct DType<std::int64_t> { static const std::int32_t value = RAD_INT64; };
+template <> struct DType<float> { static const std::int32_t value = RAD_FLOAT32; };
+template <> struct DType<double> { static const std::int32_t value = RAD_FLOAT64; };
+
+/// Passes progress to a std::function; an exception thrown by it cancels the extraction.
+inline int call_progress(void *user, double fraction) {
+    try {
+        return (*static_cast<std::function<bool(double)> *>(user))(fraction) ? 0 : 1;
+    } catch (...) {
+        return 1;
+    }
+}
+
+} // namespace detail
+
+/// The library's version string ("MAJOR.MINOR.PATCH") at run time.
+inline std::string version() { return rad_version_string(); }
+
+/// Extraction settings (PyRadiomics' parameter file).
+class Settings {
+public:
+    /// PyRadiomics' defaults.
+    Settings() {
+        rad_settings *p = nullptr;
+        detail::check(rad_settings_new(&p));
+        h_ = Handle(p);
+    }
+
+    /// Reads a parameter file (YAML, or JSON when the name ends in .json).
+    static Settings from_file(const std::string &path) {
+        rad_settings *p = nullptr;
+        detail::check(rad_settings_from_file(path.c_str(), &p));
+        return Settings(p);
+    }
+
+    /// Parses a YAML (or JSON) parameter document.
+    static Settings from_yaml(const std::string &text) {
+        rad_settings *p = nullptr;
+        detail::check(rad_settings_from_yaml(text.c_str(), &p));
+        return Settings(p);
+    }
+
+    /// Parses a JSON parameter document.
+    static Settings from_json(const std::string &text) {
+        rad_settings *p = nullptr;
+        detail::check(rad_settings_from_json(text.c_str(), &p));
+        return Settings(p);
+    }
+
+    /// Sets a key of the `setting` section to a YAML/JSON value ("25", "[1, 2]", "null").
+    Settings &set(const std::string &key, const std::string &value) {
+        detail::check(rad_settings_set(h_.get(), key.c_str(), value.c_str()));
+        return *this;
+    }
+    /// Fixed bin width (clears binCount).
+    Settings &set_bin_width(double width) {
+        detail::check(rad_settings_set_bin_width(h_.get(), width));
+        return *this;
+    }
+    /// Fixed number of bins.
+    Settings &set_bin_count(std::int32_t count) {
+        detail::check(rad_settings_set_bin_count(h_.get(), count));
+        return *this;
+    }
+    /// The ROI's label value.
+    Settings &set_label(std::int64_t label) {
+        detail::check(rad_settings_set_label(h_.get(), label));
+        return *this;
+    }
+    /// Replaces the enabled image types with a YAML/JSON mapping ("{Original: {}}").
+    Settings &set_image_types(const std::string &image_types) {
+        detail::check(rad_settings_set_image_types(h_.get(), image_types.c_str()));
+        return *this;
+    }
+
+    /// The C handle, still owned by this object.
+    const rad_settings *get() const noexcept { return h_.get(); }
+
+private:
+    typedef detail::Handle<rad_settings, rad_settings_free> Handle;
+    explicit Settings(rad_settings *p) : h_(p) {}
+    Handle h_;
+};
+
+/// A volume on a physical grid (an image, or a label image used as a mask).
+class Image {
+public:
+    /// Reads a NIfTI or NRRD file.
+    static Image load(const std::string &path) {
+        rad_image *p = nullptr;
+        detail::check(rad_image_load(path.c_str(), &p));
+        return Image(p);
+    }
+
+    /// Copies `dims[0] * dims[1] * dims[2]` voxels of type T, x fastest, with their geometry (x, y, z;
+    /// direction row-major).
+    template <typename T>
+    static Image from_buffer(const T *data, std::size_t count, const std::array<std::size_t, 3> &dims,
+                             const std::array<double, 3> &spacing, const std::array<double, 3> &origin,
+                             const std::array<double, 9> &direction = {{1, 0, 0, 0, 1, 0, 0, 0, 1}}) {
+        rad_image *p = nullptr;
+        detail::check(rad_image_from_buffer(data, count * sizeof(T), detail::DType<T>::value, dims.data(),
+                                            spacing.data(), origin.data(), direction.data(), &p));
+        return Image(p);
+    }
+
+    /// Voxels along x, y, z.
+    std::array<std::size_t, 3> size() const {
+        std::array<std::size_t, 3> v;
+        detail::check(rad_image_size(h_.get(), v.data()));
+        return v;
+    }
+    /// Spacing along x, y, z (mm).
+    std::array<double, 3> spacing() const {
+        std::array<double, 3> v;
+        detail::check(rad_image_spacing(h_.get(), v.data()));
+        return v;
+    }
+    /// World position (LPS mm) of the first voxel.
+    std::array<double, 3> origin() const {
+        std::array<double, 3> v;
+        detail::check(rad_image_origin(h_.get(), v.data()));
+        return v;
+    }
+    /// Direction cosines, row-major.
+    std::array<double, 9> direction() const {
+        std::array<double, 9> v;
+        detail::check(rad_image_direction(h_.get(), v.data()));
+        return v;
+    }
+
+    /// The C handle, still owned by this object.
+    const rad_image *get() const noexcept { return h_.get(); }
+
+private:
+    typedef detail::Handle<rad_image, rad_image_free> Handle;
+    explicit Image(rad_image *p) : h_(p) {}
+    Handle h_;
+};
+
+/// Named feature values in PyRadiomics' order.
+class Features {
+public:
+    /// Number of features.
+    std::size_t size() const noexcept { return rad_features_count(h_.get()); }
+
+    /// Name of feature i; throws for an index out of range.
+    std::string name(std::size_t i) const {
+        const char *n = rad_features_name(h_.get(), i);
+        if (n == nullptr) {
+            throw Error(RAD_INVALID_ARGUMENT, rad_last_error_message());
+        }
+        return n;
+    }
+
+    /// Value of feature i; throws for an index out of range.
+    double value(std::size_t i) const {
+        double v = 0.0;
+        detail::check(rad_features_value(h_.get(), i, &v));
+        return v;
+    }
+
+    /// Value of the feature `name`; throws when there is none.
+    double operator[](const std::string &name) const {
+        double v = 0.0;
+        detail::check(rad_features_find(h_.get(), name.c_str(), &v));
+        return v;
+    }
+
+    /// `name,value` CSV, as the command-line tool writes it.
+    std::string to_csv() const { return text(rad_features_to_csv); }
+
+    /// One JSON object, in order.
+    std::string to_json() const { return text(rad_features_to_json); }
+
+    /// The C handle, still owned by this object.
+    const rad_features *get() const noexcept { return h_.get(); }
+
+private:
+    typedef detail::Handle<rad_features, rad_features_free> Handle;
+    explicit Features(rad_features *p) : h_(p) {}
+    friend Features extract(const Settings &, const Image &, const Image &);
+    friend Features extract(const Settings &, const Image &, const Image &, std::function<bool(double)>);
+
+    std::string text(rad_status (*f)(const rad_features *, char **)) const {
+        char *s = nullptr;
+        detail::check(f(h_.get(), &s));
+        std::string out(s);
+        rad_string_free(s);
+        return out;
+    }
+
+    Handle h_;
+};
+
+/// Every feature the settings enable, for the ROI of `mask` in `image`.
+inline Features extract(const Settings &settings, const Image &image, const Image &mask) {
+    rad_features *p = nullptr;
+    detail::check(rad_extract(settings.get(), image.get(), mask.get(), &p));
+    return Features(p);
+}
+
+/// As extract(), reporting progress (0..1) to `progress`; returning false (or throwing) cancels, and the
+/// call then throws Error with status RAD_CANCELLED.
+inline Features extract(const Settings &settings, const Image &image, const Image &mask,
+                        std::function<bool(double)> progress) {
+    rad_features *p = nullptr;
+    detail::check(rad_extract_with_progress(settings.get(), image.get(), mask.get(), &detail::call_progress,
+                                            &progress, &p));
+    return Features(p);
+}
+
+} // namespace radiomics
+
+#endif // RADIOMICS_HPP

@@ -1,0 +1,407 @@
+"""radiomics_rs: PyRadiomics-compatible radiomics features through the radiomics C library.
+
+A thin layer over the C ABI (``radiomics.h``) with ctypes: it translates, the library decides.
+
+Conventions
+-----------
+- numpy arrays are indexed ``[z, y, x]`` (C order), as ``SimpleITK.GetArrayFromImage`` returns them;
+- ``spacing`` and ``origin`` are ``(x, y, z)`` in mm, LPS world coordinates; ``direction`` is the 3x3
+  direction-cosine matrix, row-major (9 numbers, or a 3x3 array), as ``SimpleITK.Image.GetDirection()``
+  returns it: column ``c`` is the world direction of axis ``c``;
+- masks are label images: integer values, the region of interest is the voxels equal to ``label``.
+
+The shared library is found through ``$RADIOMICS_LIBRARY``, then next to this file, then on the system's
+library path.
+"""
+
+import ctypes
+import ctypes.util
+import enum
+import json
+import os
+
+import numpy as np
+
+__all__ = [
+    "Image",
+    "RadiomicsError",
+    "Settings",
+    "Status",
+    "abi_version",
+    "extract",
+    "library_path",
+    "version",
+]
+
+#: The ABI this binding was written against; the library must provide at least this one.
+ABI_VERSION = 1
+
+
+class Status(enum.IntEnum):
+    """The C API's ``rad_status`` codes."""
+
+    OK = 0
+    INVALID_ARGUMENT = 100
+    UNSUPPORTED_SETTING = 101
+    IO = 200
+    FORMAT = 201
+    GEOMETRY_MISMATCH = 202
+    EMPTY_ROI = 203
+    MODEL_MISMATCH = 204
+    CANCELLED = 300
+    LIMIT_EXCEEDED = 301
+    INTERNAL = 900
+
+
+class RadiomicsError(Exception):
+    """A failure reported by the library: ``status`` is the C status code, ``str(e)`` its message."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        try:
+            self.status = Status(status)
+        except ValueError:  # a code from a newer library
+            self.status = status
+
+
+def _find_library():
+    env = os.environ.get("RADIOMICS_LIBRARY")
+    if env:
+        return env
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in ("libradiomics.so", "libradiomics.dylib", "radiomics.dll"):
+        p = os.path.join(here, name)
+        if os.path.exists(p):
+            return p
+    found = ctypes.util.find_library("radiomics")
+    if found:
+        return found
+    raise ImportError(
+        "radiomics_rs: the radiomics C library was not found; set RADIOMICS_LIBRARY to the path of "
+        "libradiomics.so, or copy it next to radiomics_rs/__init__.py"
+    )
+
+
+library_path = _find_library()
+_lib = ctypes.CDLL(library_path)
+
+_c_double_p = ctypes.POINTER(ctypes.c_double)
+_c_size_p = ctypes.POINTER(ctypes.c_size_t)
+_PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_double)
+
+
+def _sig(name, restype, *argtypes):
+    f = getattr(_lib, name)
+    f.restype = restype
+    f.argtypes = list(argtypes)
+    return f
+
+
+_st = ctypes.c_int32
+_vp = ctypes.c_void_p
+_cp = ctypes.c_char_p
+_sig("rad_version_string", _cp)
+_sig("rad_abi_version", ctypes.c_uint32)
+_sig("rad_status_name", _cp, ctypes.c_int32)
+_sig("rad_last_error_message", _cp)
+_sig("rad_image_load", _st, _cp, ctypes.POINTER(_vp))
+_sig("rad_image_from_buffer", _st, _vp, ctypes.c_size_t, ctypes.c_int32, _c_size_p, _c_double_p,
+     _c_double_p, _c_double_p, ctypes.POINTER(_vp))
+_sig("rad_image_free", None, _vp)
+_sig("rad_image_size", _st, _vp, _c_size_p)
+_sig("rad_image_spacing", _st, _vp, _c_double_p)
+_sig("rad_image_origin", _st, _vp, _c_double_p)
+_sig("rad_image_direction", _st, _vp, _c_double_p)
+_sig("rad_image_copy_voxels", _st, _vp, _c_double_p, ctypes.c_size_t)
+_sig("rad_settings_new", _st, ctypes.POINTER(_vp))
+_sig("rad_settings_from_file", _st, _cp, ctypes.POINTER(_vp))
+_sig("rad_settings_from_yaml", _st, _cp, ctypes.POINTER(_vp))
+_sig("rad_settings_from_json", _st, _cp, ctypes.POINTER(_vp))
+_sig("rad_settings_free", None, _vp)
+_sig("rad_settings_set", _st, _vp, _cp, _cp)
+_sig("rad_settings_set_bin_width", _st, _vp, ctypes.c_double)
+_sig("rad_settings_set_bin_count", _st, _vp, ctypes.c_int32)
+_sig("rad_settings_set_label", _st, _vp, ctypes.c_int64)
+_sig("rad_settings_set_image_types", _st, _vp, _cp)
+_sig("rad_extract_with_progress", _st, _vp, _vp, _vp, _PROGRESS, _vp, ctypes.POINTER(_vp))
+_sig("rad_features_free", None, _vp)
+_sig("rad_features_count", ctypes.c_size_t, _vp)
+_sig("rad_features_name", _cp, _vp, ctypes.c_size_t)
+_sig("rad_features_value", _st, _vp, ctypes.c_size_t, _c_double_p)
+
+if _lib.rad_abi_version() < ABI_VERSION:
+    raise ImportError(
+        f"radiomics_rs: {library_path} provides ABI {_lib.rad_abi_version()}, older than {ABI_VERSION}"
+    )
+
+
+def _check(status):
+    if status != 0:
+        raise RadiomicsError(status, _lib.rad_last_error_message().decode("utf-8", "replace"))
+
+
+def _path(p):
+    return os.fsencode(p)
+
+
+def version():
+    """The library's version string, ``"MAJOR.MINOR.PATCH"``."""
+    return _lib.rad_version_string().decode()
+
+
+def abi_version():
+    """The ABI version of the loaded library."""
+    return int(_lib.rad_abi_version())
+
+
+class _Handle:
+    _free = None
+
+    def __init__(self, ptr):
+        self._ptr = ptr
+
+    def close(self):
+        """Frees the C handle now (it is freed on garbage collection otherwise)."""
+        ptr, self._ptr = self._ptr, None
+        if ptr:
+            type(self)._free(ptr)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def _as_parameter_(self):
+        if not self._ptr:
+            raise ValueError(f"{type(self).__name__} is closed")
+        return self._ptr
+
+
+_DTYPES = {
+    np.dtype(np.uint8): 1,
+    np.dtype(np.int8): 2,
+    np.dtype(np.uint16): 3,
+    np.dtype(np.int16): 4,
+    np.dtype(np.uint32): 5,
+    np.dtype(np.int32): 6,
+    np.dtype(np.uint64): 7,
+    np.dtype(np.int64): 8,
+    np.dtype(np.float32): 9,
+    np.dtype(np.float64): 10,
+}
+
+_IDENTITY = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
+
+
+def _doubles(values, n, what):
+    a = np.ascontiguousarray(np.asarray(values, dtype=np.float64).reshape(-1))
+    if a.size != n:
+        raise ValueError(f"{what} needs {n} numbers, got {a.size}")
+    return a
+
+
+class Image(_Handle):
+    """A 3D volume on a physical grid (an image, or a label image used as a mask)."""
+
+    _free = _lib.rad_image_free
+
+    @classmethod
+    def load(cls, path):
+        """Reads a NIfTI (``.nii``, ``.nii.gz``) or NRRD (``.nrrd``) file."""
+        out = _vp()
+        _check(_lib.rad_image_load(_path(path), ctypes.byref(out)))
+        return cls(out.value)
+
+    @classmethod
+    def from_array(cls, array, spacing=(1.0, 1.0, 1.0), origin=(0.0, 0.0, 0.0), direction=_IDENTITY):
+        """An image from a 3-D numpy array indexed ``[z, y, x]`` (copied), with spacing and origin in
+        ``(x, y, z)`` order and a row-major direction matrix. Booleans become 0/1; any integer or float
+        dtype is accepted."""
+        a = np.asarray(array)
+        if a.ndim != 3:
+            raise ValueError(f"expected a 3-D array indexed [z, y, x], got {a.ndim} dimension(s)")
+        if a.dtype == np.bool_:
+            a = a.astype(np.uint8)
+        dt = a.dtype.newbyteorder("=") if a.dtype.byteorder not in ("=", "|") else a.dtype
+        if dt not in _DTYPES:
+            raise TypeError(f"unsupported dtype {a.dtype}; use an integer or float type")
+        a = np.ascontiguousarray(a, dtype=dt)
+        nz, ny, nx = a.shape
+        dims = (ctypes.c_size_t * 3)(nx, ny, nz)
+        sp = _doubles(spacing, 3, "spacing")
+        org = _doubles(origin, 3, "origin")
+        d = _doubles(direction, 9, "direction")
+        out = _vp()
+        _check(_lib.rad_image_from_buffer(
+            a.ctypes.data_as(_vp), a.nbytes, _DTYPES[dt], dims,
+            sp.ctypes.data_as(_c_double_p), org.ctypes.data_as(_c_double_p),
+            d.ctypes.data_as(_c_double_p), ctypes.byref(out)))
+        return cls(out.value)
+
+    def _get(self, f, n, ctype=ctypes.c_double):
+        buf = (ctype * n)()
+        _check(f(self, buf))
+        return tuple(buf)
+
+    @property
+    def size(self):
+        """Voxels along ``(x, y, z)``."""
+        return self._get(_lib.rad_image_size, 3, ctypes.c_size_t)
+
+    @property
+    def spacing(self):
+        """Spacing along ``(x, y, z)``, in mm."""
+        return self._get(_lib.rad_image_spacing, 3)
+
+    @property
+    def origin(self):
+        """World position (LPS mm) of the first voxel."""
+        return self._get(_lib.rad_image_origin, 3)
+
+    @property
+    def direction(self):
+        """Direction cosines, 9 numbers, row-major."""
+        return self._get(_lib.rad_image_direction, 9)
+
+    def to_array(self):
+        """The voxels as a float64 numpy array indexed ``[z, y, x]``."""
+        nx, ny, nz = self.size
+        a = np.empty((nz, ny, nx), dtype=np.float64)
+        _check(_lib.rad_image_copy_voxels(self, a.ctypes.data_as(_c_double_p), a.size))
+        return a
+
+
+class Settings(_Handle):
+    """Extraction settings (PyRadiomics' parameter file). ``Settings()`` are PyRadiomics' defaults."""
+
+    _free = _lib.rad_settings_free
+
+    def __init__(self, _ptr=None):
+        if _ptr is None:
+            out = _vp()
+            _check(_lib.rad_settings_new(ctypes.byref(out)))
+            _ptr = out.value
+        super().__init__(_ptr)
+
+    @classmethod
+    def from_file(cls, path):
+        """Reads a parameter file (YAML, or JSON when its name ends in ``.json``)."""
+        out = _vp()
+        _check(_lib.rad_settings_from_file(_path(path), ctypes.byref(out)))
+        return cls(out.value)
+
+    @classmethod
+    def from_yaml(cls, text):
+        """Parses a YAML (or JSON) parameter document."""
+        out = _vp()
+        _check(_lib.rad_settings_from_yaml(text.encode(), ctypes.byref(out)))
+        return cls(out.value)
+
+    @classmethod
+    def from_json(cls, text):
+        """Parses a JSON parameter document."""
+        out = _vp()
+        _check(_lib.rad_settings_from_json(text.encode(), ctypes.byref(out)))
+        return cls(out.value)
+
+    @classmethod
+    def from_dict(cls, params):
+        """Settings from a parameter document as a dict (``{"setting": {...}, "featureClass": ...}``)."""
+        return cls.from_json(json.dumps(params))
+
+    def set(self, key, value):
+        """Sets a key of the ``setting`` section (``None`` restores its default)."""
+        _check(_lib.rad_settings_set(self, key.encode(), json.dumps(value).encode()))
+        return self
+
+    def set_bin_width(self, width):
+        """Fixed bin width (clears ``binCount``)."""
+        _check(_lib.rad_settings_set_bin_width(self, float(width)))
+        return self
+
+    def set_bin_count(self, count):
+        """Fixed number of bins."""
+        _check(_lib.rad_settings_set_bin_count(self, int(count)))
+        return self
+
+    def set_label(self, label):
+        """The label value of the region of interest."""
+        _check(_lib.rad_settings_set_label(self, int(label)))
+        return self
+
+    def set_image_types(self, image_types):
+        """Replaces the enabled image types: ``{"Original": {}, "LoG": {"sigma": [1.0]}}``."""
+        _check(_lib.rad_settings_set_image_types(self, json.dumps(image_types).encode()))
+        return self
+
+
+def _as_image(x, spacing, origin, direction):
+    if isinstance(x, Image):
+        return x, False
+    return Image.from_array(x, spacing, origin, direction), True
+
+
+def extract(image, mask, settings=None, progress=None, spacing=(1.0, 1.0, 1.0), origin=(0.0, 0.0, 0.0),
+            direction=_IDENTITY):
+    """Every feature the settings enable, as a dict ``{name: value}`` in PyRadiomics' order.
+
+    ``image`` and ``mask`` are :class:`Image` objects or numpy arrays indexed ``[z, y, x]`` (which then
+    share ``spacing``, ``origin`` and ``direction``). ``settings`` is a :class:`Settings`, a dict
+    (a parameter document), or ``None`` for PyRadiomics' defaults. ``progress(fraction)`` is called as the
+    work advances; returning ``False`` cancels (raising :class:`RadiomicsError` with
+    ``Status.CANCELLED``); an exception raised by it cancels and is raised again.
+    """
+    own = []
+    try:
+        if settings is None:
+            settings = Settings()
+            own.append(settings)
+        elif isinstance(settings, dict):
+            settings = Settings.from_dict(settings)
+            own.append(settings)
+        img, made = _as_image(image, spacing, origin, direction)
+        if made:
+            own.append(img)
+        msk, made = _as_image(mask, spacing, origin, direction)
+        if made:
+            own.append(msk)
+
+        raised = []
+
+        def report(_user, fraction):
+            if progress is None:
+                return 0
+            try:
+                return 0 if progress(fraction) is not False else 1
+            except BaseException as e:  # re-raised below, after the library has returned
+                raised.append(e)
+                return 1
+
+        callback = _PROGRESS(report)
+        out = _vp()
+        status = _lib.rad_extract_with_progress(settings, img, msk, callback, None, ctypes.byref(out))
+        if raised:
+            raise raised[0]
+        _check(status)
+        try:
+            n = _lib.rad_features_count(out)
+            result = {}
+            value = ctypes.c_double()
+            for i in range(n):
+                name = _lib.rad_features_name(out, i).decode()
+                _check(_lib.rad_features_value(out, i, ctypes.byref(value)))
+                result[name] = value.value
+            return result
+        finally:
+            _lib.rad_features_free(out)
+    finally:
+        for h in own:
+            h.close()

@@ -1,0 +1,228 @@
+"""Tests of the radiomics_rs binding: numpy input and geometry, settings, and every error path.
+
+Needs the library (``RADIOMICS_LIBRARY``) and, for the brain1 checks, ``RADIOMICS_TEST_DATA``.
+"""
+import ctypes
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import radiomics_rs as rr
+
+FIRSTORDER = {"featureClass": {"firstorder": None}, "setting": {"binWidth": 25}}
+
+
+def brain1():
+    data = os.environ.get("RADIOMICS_TEST_DATA")
+    if not data:
+        pytest.skip("RADIOMICS_TEST_DATA is not set")
+    base = os.path.join(data, "pyradiomics", "nifti")
+    return os.path.join(base, "brain1_image.nii.gz"), os.path.join(base, "brain1_label.nii.gz")
+
+
+def phantom():
+    """A [z, y, x] = (4, 5, 6) image whose value encodes its index, and a mask of its inner block."""
+    z, y, x = np.meshgrid(np.arange(4), np.arange(5), np.arange(6), indexing="ij")
+    image = (100 * z + 10 * y + x).astype(np.int16)
+    mask = np.zeros(image.shape, dtype=np.uint8)
+    mask[1:3, 1:4, 1:5] = 1
+    return image, mask
+
+
+ROT_Z = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+
+
+def test_version():
+    assert rr.version().count(".") == 2
+    assert rr.abi_version() >= rr.ABI_VERSION
+
+
+def test_numpy_is_z_y_x():
+    image, _ = phantom()
+    img = rr.Image.from_array(image, spacing=(0.5, 0.75, 2.0), origin=(1, 2, 3))
+    assert img.size == (6, 5, 4)  # (x, y, z)
+    assert img.spacing == (0.5, 0.75, 2.0)
+    assert img.origin == (1.0, 2.0, 3.0)
+    np.testing.assert_array_equal(img.to_array(), image.astype(np.float64))
+    # A mask of the x = 0 column: its minimum and maximum come from image[:, :, 0] only.
+    mask = np.zeros(image.shape, dtype=np.uint8)
+    mask[:, :, 0] = 1
+    f = rr.extract(image, mask, FIRSTORDER)
+    assert f["original_firstorder_Minimum"] == image[:, :, 0].min() == 0
+    assert f["original_firstorder_Maximum"] == image[:, :, 0].max() == 340
+
+
+def test_non_identity_direction():
+    image, mask = phantom()
+    img = rr.Image.from_array(image, spacing=(1, 2, 3), origin=(-5, 4, 1), direction=ROT_Z)
+    msk = rr.Image.from_array(mask, spacing=(1, 2, 3), origin=(-5, 4, 1), direction=ROT_Z.ravel())
+    assert img.direction == tuple(ROT_Z.ravel())
+    rotated = rr.extract(img, msk, FIRSTORDER)
+    straight = rr.extract(image, mask, FIRSTORDER, spacing=(1, 2, 3), origin=(-5, 4, 1))
+    # First-order features do not depend on orientation: the same numbers, whatever the direction.
+    assert rotated == straight
+    assert rotated["original_firstorder_Mean"] == image[mask == 1].mean()
+    # The same voxels with another direction are not on the image's grid.
+    other = rr.Image.from_array(mask, spacing=(1, 2, 3), origin=(-5, 4, 1))
+    with pytest.raises(rr.RadiomicsError) as e:
+        rr.extract(img, other, FIRSTORDER)
+    assert e.value.status == rr.Status.GEOMETRY_MISMATCH
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64",
+                                   "float32", "float64", ">i2", "<f8"])
+def test_every_dtype(dtype):
+    image, mask = phantom()
+    image = image % 100  # fits every dtype
+    want = rr.extract(image.astype(np.float64), mask, FIRSTORDER)
+    got = rr.extract(image.astype(dtype), mask.astype(dtype), FIRSTORDER)
+    assert got == want
+    assert rr.extract(image, mask.astype(bool), FIRSTORDER) == rr.extract(image, mask, FIRSTORDER)
+
+
+def test_non_contiguous_arrays_are_copied_in_index_order():
+    image, mask = phantom()
+    big = np.zeros((4, 5, 12), dtype=np.int16)
+    big[:, :, ::2] = image
+    strided = big[:, :, ::2]
+    assert not strided.flags["C_CONTIGUOUS"]
+    assert rr.extract(strided, mask, FIRSTORDER) == rr.extract(image, mask, FIRSTORDER)
+
+
+def test_brain1_file_and_numpy_agree():
+    image_path, mask_path = brain1()
+    settings = rr.Settings.from_dict(FIRSTORDER)
+    img = rr.Image.load(image_path)
+    msk = rr.Image.load(mask_path)
+    from_files = rr.extract(img, msk, settings)
+    assert len(from_files) == 18
+    again = rr.Image.from_array(img.to_array(), img.spacing, img.origin, img.direction)
+    mask_again = rr.Image.from_array(msk.to_array().astype(np.uint8), msk.spacing, msk.origin,
+                                     np.reshape(msk.direction, (3, 3)))
+    assert rr.extract(again, mask_again, settings) == from_files
+
+
+def test_brain1_threads_equal_sequential():
+    image_path, mask_path = brain1()
+    settings = rr.Settings.from_dict(FIRSTORDER)
+    img, msk = rr.Image.load(image_path), rr.Image.load(mask_path)
+    want = rr.extract(img, msk, settings)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: rr.extract(img, msk, settings), range(8)))
+    assert all(r == want for r in results)
+
+
+def test_settings_setters():
+    image, mask = phantom()
+    s = rr.Settings.from_yaml("featureClass: {firstorder: [Entropy]}")
+    s.set_bin_count(4)
+    e4 = rr.extract(image, mask, s)["original_firstorder_Entropy"]
+    s.set_bin_width(1000)
+    # One bin: PyRadiomics' −Σ p log2(p + ε) is −log2(1 + ε), not exactly 0.
+    assert abs(rr.extract(image, mask, s)["original_firstorder_Entropy"]) < 1e-15
+    s.set("binCount", 4)
+    assert rr.extract(image, mask, s)["original_firstorder_Entropy"] == e4
+    s.set_label(2)
+    with pytest.raises(rr.RadiomicsError) as e:
+        rr.extract(image, mask, s)
+    assert e.value.status == rr.Status.EMPTY_ROI
+    s.set("label", None)  # back to the default, 1
+    s.set_image_types({"Original": {}})
+    assert list(rr.extract(image, mask, s)) == ["original_firstorder_Entropy"]
+    j = rr.Settings.from_json('{"featureClass": {"firstorder": ["Mean"]}}')
+    assert list(rr.extract(image, mask, j)) == ["original_firstorder_Mean"]
+
+
+def expect(status, fn, *args, match=None):
+    with pytest.raises(rr.RadiomicsError) as e:
+        fn(*args)
+    assert e.value.status == status, str(e.value)
+    assert str(e.value).startswith("RAD_" + status.name)
+    if match:
+        assert match in str(e.value)
+
+
+def test_error_paths(tmp_path):
+    image, mask = phantom()
+    expect(rr.Status.IO, rr.Image.load, str(tmp_path / "missing.nii.gz"), match="missing.nii.gz")
+    corrupt = tmp_path / "corrupt.nii.gz"
+    corrupt.write_bytes(b"\x1f\x8b\x08\x00not gzip at all")
+    expect(rr.Status.FORMAT, rr.Image.load, str(corrupt), match="corrupt.nii.gz")
+    expect(rr.Status.IO, rr.Settings.from_file, str(tmp_path / "none.yaml"))
+    # Mask of another size, empty ROI, unknown setting, non-integer mask.
+    expect(rr.Status.GEOMETRY_MISMATCH, rr.extract, image, mask[:, :, :3], FIRSTORDER)
+    expect(rr.Status.EMPTY_ROI, rr.extract, image, np.zeros_like(mask), FIRSTORDER)
+    expect(rr.Status.UNSUPPORTED_SETTING, rr.Settings.from_dict, {"setting": {"binWidht": 3}}, match="binWidht")
+    expect(rr.Status.UNSUPPORTED_SETTING, rr.Settings().set, "binWidht", 3, match="binWidht")
+    expect(rr.Status.UNSUPPORTED_SETTING, rr.Settings().set_bin_width, -1)
+    expect(rr.Status.UNSUPPORTED_SETTING, rr.Settings().set_image_types, {"Fourier": {}})
+    expect(rr.Status.FORMAT, rr.extract, image, mask * 0.5, FIRSTORDER, match="non-integer")
+    # Geometry refused by the library.
+    expect(rr.Status.INVALID_ARGUMENT, rr.Image.from_array, image, (1, 0, 1), match="spacing")
+    expect(rr.Status.INVALID_ARGUMENT, rr.Image.from_array, image, (1, 1, 1), (0, 0, 0), np.zeros(9),
+           match="singular")
+    with pytest.raises(ValueError):
+        rr.Image.from_array(image[0])
+    with pytest.raises(ValueError):
+        rr.Image.from_array(image, spacing=(1, 1))
+    with pytest.raises(TypeError):
+        rr.Image.from_array(image.astype(np.complex128))
+
+
+def test_c_level_error_paths():
+    """NULLs and a buffer whose dims disagree with its size, straight through the C functions."""
+    lib = rr._lib
+    out = ctypes.c_void_p()
+    assert lib.rad_image_load(None, ctypes.byref(out)) == rr.Status.INVALID_ARGUMENT
+    assert b"'path'" in lib.rad_last_error_message()
+    assert lib.rad_settings_new(None) == rr.Status.INVALID_ARGUMENT
+    buf = np.zeros(10, dtype=np.float64)
+    dims = (ctypes.c_size_t * 3)(2, 2, 3)  # 12 voxels, the buffer holds 10
+    one = np.ones(3)
+    ident = np.eye(3).ravel()
+    p = ctypes.POINTER(ctypes.c_double)
+    st = lib.rad_image_from_buffer(buf.ctypes.data_as(ctypes.c_void_p), buf.nbytes, 10, dims,
+                                   one.ctypes.data_as(p), one.ctypes.data_as(p), ident.ctypes.data_as(p),
+                                   ctypes.byref(out))
+    assert st == rr.Status.INVALID_ARGUMENT
+    assert b"data_size" in lib.rad_last_error_message()
+    assert not out.value
+    assert lib.rad_extract_with_progress(None, None, None, rr._PROGRESS(0), None,
+                                         ctypes.byref(out)) == rr.Status.INVALID_ARGUMENT
+    assert lib.rad_features_count(None) == 0
+    assert lib.rad_features_name(None, 0) is None
+    lib.rad_image_free(None)
+    lib.rad_settings_free(None)
+    lib.rad_features_free(None)
+    assert lib.rad_status_name(203) == b"RAD_EMPTY_ROI"
+    assert lib.rad_status_name(12345) == b"RAD_UNKNOWN"
+
+
+def test_progress_and_cancel():
+    image, mask = phantom()
+    seen = []
+    rr.extract(image, mask, FIRSTORDER, progress=seen.append)
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
+    expect(rr.Status.CANCELLED, rr.extract, image, mask, FIRSTORDER, lambda f: False)
+
+    class Stop(Exception):
+        pass
+
+    def boom(_):
+        raise Stop()
+
+    with pytest.raises(Stop):
+        rr.extract(image, mask, FIRSTORDER, progress=boom)
+
+
+def test_handles_close_once():
+    image, _ = phantom()
+    img = rr.Image.from_array(image)
+    img.close()
+    img.close()
+    with pytest.raises(ctypes.ArgumentError, match="Image is closed"):
+        _ = img.size
+    with rr.Settings() as s:
+        s.set_label(1)

@@ -1,0 +1,397 @@
+//! `rad_image`: volumes from files or from caller memory, and their geometry.
+
+use std::ffi::{c_char, c_void};
+
+use ndarray::Array3;
+
+use crate::error::{Error, ErrorKind};
+use crate::image::io::{decode, read_image, DataType};
+use crate::image::{Geometry, Image};
+
+use super::error::{array_arg, boundary, out_ptr, rad_status, str_arg, write_out};
+use super::handle::BoxHandle;
+
+/// A 3D scalar volume on a physical grid (an image, or a label image used as a mask: masks are images
+/// with integer values). Opaque; made by `rad_image_load` or `rad_image_from_buffer`, freed by
+/// `rad_image_free`. Immutable: one image may be used by several threads at once.
+pub struct rad_image {
+    _private: [u8; 0],
+}
+
+impl BoxHandle for rad_image {
+    type Inner = Image;
+}
+
+/// Element type of a caller's voxel buffer, in the machine's native byte order.
+#[repr(i32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum rad_dtype {
+    /// `uint8_t`
+    RadUint8 = 1,
+    /// `int8_t`
+    RadInt8 = 2,
+    /// `uint16_t`
+    RadUint16 = 3,
+    /// `int16_t`
+    RadInt16 = 4,
+    /// `uint32_t`
+    RadUint32 = 5,
+    /// `int32_t`
+    RadInt32 = 6,
+    /// `uint64_t` (values above 2^53 lose precision)
+    RadUint64 = 7,
+    /// `int64_t` (magnitudes above 2^53 lose precision)
+    RadInt64 = 8,
+    /// `float`
+    RadFloat32 = 9,
+    /// `double`
+    RadFloat64 = 10,
+}
+
+fn data_type(code: i32) -> Option<DataType> {
+    Some(match code {
+        1 => DataType::U8,
+        2 => DataType::I8,
+        3 => DataType::U16,
+        4 => DataType::I16,
+        5 => DataType::U32,
+        6 => DataType::I32,
+        7 => DataType::U64,
+        8 => DataType::I64,
+        9 => DataType::F32,
+        10 => DataType::F64,
+        _ => return None,
+    })
+}
+
+fn invalid(message: String) -> Error {
+    Error::new(ErrorKind::InvalidArgument, message)
+}
+
+/// Reads a volume from a NIfTI-1 (`.nii`, `.nii.gz`) or NRRD (`.nrrd`) file, in LPS world coordinates.
+///
+/// `path` is a NUL-terminated UTF-8 path. On success `*out` receives a new image, owned by the caller and
+/// freed with `rad_image_free`; on failure `*out` is left as it was.
+///
+/// Returns `RAD_OK`; `RAD_INVALID_ARGUMENT` for a NULL argument; `RAD_IO` when the file cannot be read;
+/// `RAD_FORMAT` when it is not a readable image. Thread-safe.
+#[no_mangle]
+pub extern "C" fn rad_image_load(path: *const c_char, out: *mut *mut rad_image) -> rad_status {
+    boundary(|| {
+        let path = str_arg(path, "path")?;
+        let out = out_ptr(out, "out")?;
+        let image = read_image(path)?;
+        write_out(out, rad_image::into_handle(image));
+        Ok(())
+    })
+}
+
+/// Makes an image from voxels in the caller's memory. The voxels are **copied** (converted to double):
+/// the buffer may be freed or changed as soon as the call returns.
+///
+/// - `data`, `data_size`: the voxel buffer and its size in bytes; it must hold exactly
+///   `dims[0] * dims[1] * dims[2]` elements of `dtype`, x varying fastest, then y, then z (C order of
+///   an array indexed `[z][y][x]`, as numpy's `SimpleITK.GetArrayFromImage`). Any alignment.
+/// - `dtype`: a `rad_dtype` value, native byte order.
+/// - `dims`: number of voxels along x, y, z (each at least 1).
+/// - `spacing`: voxel spacing along x, y, z in mm (finite, positive).
+/// - `origin`: world position (LPS mm) of the centre of the first voxel.
+/// - `direction`: direction cosines, row-major 3x3 (ITK's `GetDirection()` order: column `c` is the world
+///   direction of axis `c`); must be invertible. Pass the identity for an axis-aligned grid.
+///
+/// On success `*out` receives a new image, owned by the caller and freed with `rad_image_free`; on
+/// failure `*out` is left as it was. Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a NULL pointer, an
+/// unknown dtype, zero dims, a `data_size` that disagrees with the dims, or an invalid geometry.
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn rad_image_from_buffer(
+    data: *const c_void,
+    data_size: usize,
+    dtype: i32,
+    dims: *const usize,
+    spacing: *const f64,
+    origin: *const f64,
+    direction: *const f64,
+    out: *mut *mut rad_image,
+) -> rad_status {
+    boundary(|| {
+        if data.is_null() {
+            return Err(super::error::null_arg("data"));
+        }
+        let dims: [usize; 3] = array_arg(dims, "dims")?;
+        let spacing: [f64; 3] = array_arg(spacing, "spacing")?;
+        let origin: [f64; 3] = array_arg(origin, "origin")?;
+        let direction: [f64; 9] = array_arg(direction, "direction")?;
+        let out = out_ptr(out, "out")?;
+        let dtype = data_type(dtype).ok_or_else(|| {
+            invalid(format!(
+                "dtype {dtype} is not a rad_dtype (RAD_UINT8 = 1 ... RAD_FLOAT64 = 10)"
+            ))
+        })?;
+        if dims.contains(&0) {
+            return Err(invalid(format!(
+                "dims {dims:?} (x, y, z): every dimension must be at least 1"
+            )));
+        }
+        let n = dims[0]
+            .checked_mul(dims[1])
+            .and_then(|n| n.checked_mul(dims[2]));
+        let bytes = n.and_then(|n| n.checked_mul(dtype.size()));
+        let (Some(n), Some(bytes)) = (n, bytes) else {
+            return Err(invalid(format!("dims {dims:?} overflow the address space")));
+        };
+        if bytes != data_size {
+            return Err(invalid(format!(
+                "dims {dims:?} (x, y, z) of {} byte(s) per voxel need {bytes} bytes, but data_size is {data_size}",
+                dtype.size()
+            )));
+        }
+        // SAFETY: non-NULL, and by the C contract `data` points to `data_size` readable bytes, which we
+        // have just checked equals the size the dims need.
+        let raw = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), data_size) };
+        let values = decode(raw, dtype, cfg!(target_endian = "little"), n);
+        let array = Array3::from_shape_vec((dims[2], dims[1], dims[0]), values)
+            .map_err(|e| Error::new(ErrorKind::Internal, format!("voxel array: {e}")))?;
+        let geometry = Geometry {
+            spacing,
+            origin,
+            direction,
+        };
+        let image = Image::new(array, geometry)?;
+        write_out(out, rad_image::into_handle(image));
+        Ok(())
+    })
+}
+
+/// Frees an image. NULL is ignored. The image must not be used afterwards, nor be in use by another
+/// thread.
+#[no_mangle]
+pub extern "C" fn rad_image_free(image: *mut rad_image) {
+    super::boundary_or((), || rad_image::free(image))
+}
+
+/// Writes the number of voxels along x, y, z to `size[0..3]`.
+///
+/// Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a NULL argument (then nothing is written).
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn rad_image_size(image: *const rad_image, size: *mut usize) -> rad_status {
+    boundary(|| {
+        let image = rad_image::borrow(image, "image")?;
+        let out = out_ptr(size, "size")?;
+        write_out(out.cast::<[usize; 3]>(), image.size());
+        Ok(())
+    })
+}
+
+/// Writes the voxel spacing along x, y, z, in mm, to `spacing[0..3]`.
+///
+/// Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a NULL argument (then nothing is written).
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn rad_image_spacing(image: *const rad_image, spacing: *mut f64) -> rad_status {
+    boundary(|| {
+        let image = rad_image::borrow(image, "image")?;
+        let out = out_ptr(spacing, "spacing")?;
+        write_out(out.cast::<[f64; 3]>(), image.geometry().spacing);
+        Ok(())
+    })
+}
+
+/// Writes the world position (LPS mm) of the centre of the first voxel to `origin[0..3]`.
+///
+/// Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a NULL argument (then nothing is written).
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn rad_image_origin(image: *const rad_image, origin: *mut f64) -> rad_status {
+    boundary(|| {
+        let image = rad_image::borrow(image, "image")?;
+        let out = out_ptr(origin, "origin")?;
+        write_out(out.cast::<[f64; 3]>(), image.geometry().origin);
+        Ok(())
+    })
+}
+
+/// Writes the direction cosines, row-major 3x3 (column `c` is the world direction of axis `c`), to
+/// `direction[0..9]`.
+///
+/// Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a NULL argument (then nothing is written).
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn rad_image_direction(image: *const rad_image, direction: *mut f64) -> rad_status {
+    boundary(|| {
+        let image = rad_image::borrow(image, "image")?;
+        let out = out_ptr(direction, "direction")?;
+        write_out(out.cast::<[f64; 9]>(), image.geometry().direction);
+        Ok(())
+    })
+}
+
+/// Copies the voxels, converted to double, into `out`, x varying fastest, then y, then z (C order of an
+/// array indexed `[z][y][x]`). `count` is the number of doubles `out` holds; it must equal the number of
+/// voxels (the product of `rad_image_size`).
+///
+/// Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a NULL argument or a wrong `count` (then nothing is
+/// written). Thread-safe.
+#[no_mangle]
+pub extern "C" fn rad_image_copy_voxels(
+    image: *const rad_image,
+    out: *mut f64,
+    count: usize,
+) -> rad_status {
+    boundary(|| {
+        let image = rad_image::borrow(image, "image")?;
+        let out = out_ptr(out, "out")?;
+        let data = image.data();
+        if count != data.len() {
+            return Err(invalid(format!(
+                "count is {count}, but the image has {} voxels (size {:?})",
+                data.len(),
+                image.size()
+            )));
+        }
+        // SAFETY: non-NULL, and by the C contract `out` holds `count` writable doubles; `count` is the
+        // number of voxels.
+        let dst = unsafe { std::slice::from_raw_parts_mut(out, count) };
+        for (d, v) in dst.iter_mut().zip(data.iter()) {
+            *d = *v;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ptr::{null, null_mut};
+
+    const ID: [f64; 9] = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0];
+
+    fn from_buffer<T>(
+        data: &[T],
+        dtype: rad_dtype,
+        dims: [usize; 3],
+    ) -> (rad_status, *mut rad_image) {
+        let mut img = null_mut();
+        let st = rad_image_from_buffer(
+            data.as_ptr().cast(),
+            std::mem::size_of_val(data),
+            dtype as i32,
+            dims.as_ptr(),
+            [0.5, 1.0, 2.0].as_ptr(),
+            [1.0, 2.0, 3.0].as_ptr(),
+            ID.as_ptr(),
+            &mut img,
+        );
+        (st, img)
+    }
+
+    #[test]
+    fn buffer_is_read_x_fastest_for_every_dtype() {
+        let (st, img) = from_buffer(&[1i16, 2, 3, 4, 5, 6], rad_dtype::RadInt16, [3, 2, 1]);
+        assert_eq!(st, rad_status::RadOk);
+        let inner = rad_image::borrow(img, "img").unwrap();
+        assert_eq!(inner.data()[[0, 1, 0]], 4.0);
+        assert_eq!(inner.data()[[0, 0, 2]], 3.0);
+        let mut size = [0usize; 3];
+        assert_eq!(rad_image_size(img, size.as_mut_ptr()), rad_status::RadOk);
+        assert_eq!(size, [3, 2, 1]);
+        let mut spacing = [0.0; 3];
+        assert_eq!(
+            rad_image_spacing(img, spacing.as_mut_ptr()),
+            rad_status::RadOk
+        );
+        assert_eq!(spacing, [0.5, 1.0, 2.0]);
+        let mut voxels = [0.0; 6];
+        assert_eq!(
+            rad_image_copy_voxels(img, voxels.as_mut_ptr(), 6),
+            rad_status::RadOk
+        );
+        assert_eq!(voxels, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        assert_eq!(
+            rad_image_copy_voxels(img, voxels.as_mut_ptr(), 5),
+            rad_status::RadInvalidArgument
+        );
+        rad_image_free(img);
+
+        let (st, img) = from_buffer(&[-1.5f32, 2.25], rad_dtype::RadFloat32, [1, 1, 2]);
+        assert_eq!(st, rad_status::RadOk);
+        assert_eq!(
+            rad_image::borrow(img, "img").unwrap().data()[[1, 0, 0]],
+            2.25
+        );
+        rad_image_free(img);
+        let (st, img) = from_buffer(&[200u8, 7], rad_dtype::RadUint8, [2, 1, 1]);
+        assert_eq!(st, rad_status::RadOk);
+        assert_eq!(
+            rad_image::borrow(img, "img").unwrap().data()[[0, 0, 0]],
+            200.0
+        );
+        rad_image_free(img);
+        let (st, img) = from_buffer(&[-7i64, 9], rad_dtype::RadInt64, [2, 1, 1]);
+        assert_eq!(st, rad_status::RadOk);
+        assert_eq!(
+            rad_image::borrow(img, "img").unwrap().data()[[0, 0, 0]],
+            -7.0
+        );
+        rad_image_free(img);
+    }
+
+    #[test]
+    fn bad_buffers_are_refused_and_out_untouched() {
+        let (st, img) = from_buffer(&[1u16, 2, 3], rad_dtype::RadUint16, [2, 2, 1]);
+        assert_eq!(st, rad_status::RadInvalidArgument);
+        assert!(img.is_null());
+        let (st, _) = from_buffer(&[1u16], rad_dtype::RadUint16, [1, 0, 1]);
+        assert_eq!(st, rad_status::RadInvalidArgument);
+        let mut img = null_mut();
+        let st = rad_image_from_buffer(
+            [1u8].as_ptr().cast(),
+            1,
+            42,
+            [1usize, 1, 1].as_ptr(),
+            [1.0; 3].as_ptr(),
+            [0.0; 3].as_ptr(),
+            ID.as_ptr(),
+            &mut img,
+        );
+        assert_eq!(st, rad_status::RadInvalidArgument);
+        let st = rad_image_from_buffer(
+            [1u8].as_ptr().cast(),
+            1,
+            1,
+            [1usize, 1, 1].as_ptr(),
+            null(),
+            [0.0; 3].as_ptr(),
+            ID.as_ptr(),
+            &mut img,
+        );
+        assert_eq!(st, rad_status::RadInvalidArgument);
+        assert!(img.is_null());
+    }
+
+    #[test]
+    fn nulls_are_refused() {
+        assert_eq!(
+            rad_image_load(null(), &mut null_mut()),
+            rad_status::RadInvalidArgument
+        );
+        assert_eq!(
+            rad_image_load(c"x.nii".as_ptr(), null_mut()),
+            rad_status::RadInvalidArgument
+        );
+        assert_eq!(
+            rad_image_size(null(), [0usize; 3].as_mut_ptr()),
+            rad_status::RadInvalidArgument
+        );
+        rad_image_free(null_mut());
+    }
+
+    #[test]
+    fn missing_file_is_io() {
+        let mut img = null_mut();
+        let st = rad_image_load(c"/nonexistent/none.nii.gz".as_ptr(), &mut img);
+        assert_eq!(st, rad_status::RadIo);
+        assert!(img.is_null());
+    }
+}

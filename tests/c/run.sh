@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The whole check of the C ABI and its bindings, as CI runs it:
+#   1. configure and build the top-level CMake project (cargo builds libradiomics.so/.a and the CLI),
+#      install it into a temporary prefix;
+#   2. build the C/C++ examples and tests against the installed package (tests/c), run them with ctest
+#      (output vs the CLI on brain1, error paths, threads, valgrind, exported symbols);
+#   3. install the Python binding into a virtual environment and run its pytest suite and example.
+#
+# Needs RADIOMICS_TEST_DATA (the reference data), cmake, a C/C++ compiler, python3, valgrind.
+# RADIOMICS_CARGO_PROFILE picks the cargo profile (default dev: shares cargo test's build);
+# RADIOMICS_C_WORK a folder to keep the build in (default a temporary one, removed at the end).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+: "${RADIOMICS_TEST_DATA:?set RADIOMICS_TEST_DATA to the reference data folder}"
+export RADIOMICS_TEST_DATA
+profile="${RADIOMICS_CARGO_PROFILE:-dev}"
+if [[ -n "${RADIOMICS_C_WORK:-}" ]]; then
+  work="$RADIOMICS_C_WORK"
+  mkdir -p "$work"
+else
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+fi
+prefix="$work/prefix"
+jobs="${RADIOMICS_JOBS:-2}"
+
+echo "== build and install into $prefix (cargo profile $profile)"
+cmake -S "$root" -B "$work/build" -DRADIOMICS_CARGO_PROFILE="$profile" -DCMAKE_INSTALL_PREFIX="$prefix"
+cmake --build "$work/build" -j "$jobs"
+rm -rf "$prefix"
+cmake --install "$work/build"
+
+echo "== C and C++ against the installed package"
+cmake -S "$root/tests/c" -B "$work/tests" -DCMAKE_PREFIX_PATH="$prefix" \
+  -DRADIOMICS_TEST_DATA="$RADIOMICS_TEST_DATA"
+cmake --build "$work/tests" -j "$jobs"
+(cd "$work/tests" && ctest --output-on-failure -j "$jobs")
+
+echo "== Python binding"
+lib="$(ls "$prefix"/lib*/libradiomics.so | head -n 1)"
+python3 -m venv --system-site-packages "$work/venv"
+py="$work/venv/bin/python"
+if ! "$py" -c "import numpy, pytest" 2>/dev/null; then
+  "$py" -m pip install --quiet numpy pytest
+fi
+"$py" -m pip install --quiet --no-build-isolation "$root/bindings/python" 2>/dev/null \
+  || "$py" -m pip install --quiet "$root/bindings/python"
+export RADIOMICS_LIBRARY="$lib"
+cd "$work"
+"$py" -m pytest -q "$root/bindings/python/tests"
+image="$RADIOMICS_TEST_DATA/pyradiomics/nifti/brain1_image.nii.gz"
+mask="$RADIOMICS_TEST_DATA/pyradiomics/nifti/brain1_label.nii.gz"
+"$py" "$root/examples/python/extract.py" "$image" "$mask" "$root/tests/c/params.yaml" > "$work/python.csv"
+"$prefix/bin/radiomics" extract --image "$image" --mask "$mask" --params "$root/tests/c/params.yaml" \
+  --out "$work/cli.csv"
+"$py" "$root/tests/c/compare_csv.py" "$work/cli.csv" "$work/python.csv"
+echo "== C ABI checks passed"
