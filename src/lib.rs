@@ -17,6 +17,7 @@ pub mod learn;
 pub mod numeric;
 pub mod preprocess;
 pub mod settings;
+pub mod study;
 pub mod synthetic;
 
 pub use error::{Error, ErrorKind, Result};

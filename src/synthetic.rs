@@ -286,13 +286,13 @@ fn lesion_volumes(rng: &mut Rng, label: u8) -> (Image, Image, Image, Image) {
     let size = 1.0 + 0.25 * rng.normal().clamp(-2.0, 2.0);
     let radii = [7.0 * size, 6.0 * size, 8.0 * size].map(|r: f64| r.clamp(3.5, 11.0));
     // Texture scale: the class difference in T1C, with lesion-to-lesion spread.
-    let step = 3.0 + 1.2 * y + 0.9 * rng.normal();
+    let step = 3.0 + 1.8 * y + 0.9 * rng.normal();
     let texture = Field::new(rng, extent, step.clamp(2.0, 7.0));
     let fine_noise_amp = 40.0;
     let rim = 850.0 + 120.0 * rng.normal();
     let core = 450.0 + 80.0 * rng.normal();
-    let adc_lesion = 1.05e-3 - 0.12e-3 * y + 0.15e-3 * rng.normal();
-    let fa_lesion = 0.16 + 0.025 * y + 0.04 * rng.normal();
+    let adc_lesion = 1.05e-3 - 0.18e-3 * y + 0.15e-3 * rng.normal();
+    let fa_lesion = 0.16 + 0.04 * y + 0.04 * rng.normal();
     let shape = |p: [f64; 3]| {
         let d = [
             (p[0] - centre[0]) / radii[0],

@@ -10,6 +10,6 @@ cargo test --release --all-targets
 
 if [ -f tests/c/run.sh ]; then
   echo "== C ABI: C, C++ and Python"
-  bash tests/c/run.sh
+  RADIOMICS_CARGO_PROFILE=${RADIOMICS_CARGO_PROFILE:-release} bash tests/c/run.sh
 fi
 echo "== all tests passed"

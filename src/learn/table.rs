@@ -42,6 +42,9 @@ pub struct TableOptions {
     pub label_column: String,
     /// Whether the label column must exist (training, evaluation) or may be absent (prediction).
     pub require_label: bool,
+    /// The split column (default `split`, as `radiomics batch` writes it): text such as `train`/`test`,
+    /// kept per row and never read as a feature. Optional in the file.
+    pub split_column: String,
 }
 
 impl Default for TableOptions {
@@ -51,6 +54,7 @@ impl Default for TableOptions {
             patient_column: "patient_id".into(),
             label_column: "label".into(),
             require_label: true,
+            split_column: "split".into(),
         }
     }
 }
@@ -64,6 +68,8 @@ pub struct Table {
     pub patient_ids: Vec<String>,
     /// Labels 0/1, one per row; `None` when the table has no label column.
     pub labels: Option<Vec<u8>>,
+    /// The split of each row (`train`, `test`, ...) when the table has a split column.
+    pub splits: Option<Vec<String>>,
     /// Feature names, in column order.
     pub names: Vec<String>,
     /// Feature values, rows × features, all finite.
@@ -143,6 +149,7 @@ impl Table {
             })?)
         };
         let label_col = find(&options.label_column);
+        let split_col = find(&options.split_column);
         if label_col.is_none() && options.require_label {
             return Err(Error::format(format!(
                 "no label column '{}'",
@@ -154,6 +161,7 @@ impl Table {
                 c != case_col
                     && Some(c) != patient_col
                     && Some(c) != label_col
+                    && Some(c) != split_col
                     && !header[c].starts_with("diagnostics_")
             })
             .collect();
@@ -165,6 +173,7 @@ impl Table {
         let mut case_ids = Vec::new();
         let mut patient_ids = Vec::new();
         let mut labels = Vec::new();
+        let mut splits = Vec::new();
         let mut values = Vec::new();
         let mut warnings = Vec::new();
         let mut seen = std::collections::HashMap::new();
@@ -235,6 +244,9 @@ impl Table {
             }
             case_ids.push(case);
             patient_ids.push(patient);
+            if let Some(c) = split_col {
+                splits.push(fields[c].trim().to_string());
+            }
             if let Some(l) = label {
                 labels.push(l);
             }
@@ -249,6 +261,7 @@ impl Table {
             case_ids,
             patient_ids,
             labels: label_col.map(|_| labels),
+            splits: split_col.map(|_| splits),
             names,
             x,
             warnings,
@@ -305,10 +318,22 @@ impl Table {
                 .labels
                 .as_ref()
                 .map(|l| rows.iter().map(|&i| l[i]).collect()),
+            splits: self
+                .splits
+                .as_ref()
+                .map(|s| rows.iter().map(|&i| s[i].clone()).collect()),
             names: self.names.clone(),
             x: self.x.select(ndarray::Axis(0), rows),
             warnings: self.warnings.clone(),
         }
+    }
+
+    /// The rows whose split is `split` (none when the table has no split column).
+    pub fn rows_in_split(&self, split: &str) -> Vec<usize> {
+        self.splits
+            .as_ref()
+            .map(|s| (0..s.len()).filter(|&i| s[i] == split).collect())
+            .unwrap_or_default()
     }
 
     /// Checks that the table can train a model: labels present, both classes, no feature column left empty.
@@ -423,12 +448,27 @@ mod tests {
     }
 
     #[test]
+    fn split_column_is_kept_and_not_a_feature() {
+        let t = Table::parse(
+            "case_id,patient_id,label,split,f\na,p1,0,train,1\nb,p2,1,test,2\nc,p3,1,train,3\n",
+            &TableOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(t.names, vec!["f"]);
+        assert_eq!(t.rows_in_split("train"), vec![0, 2]);
+        let test = t.subset(&t.rows_in_split("test"));
+        assert_eq!(test.case_ids, vec!["b"]);
+        assert_eq!(test.splits, Some(vec!["test".to_string()]));
+    }
+
+    #[test]
     fn configurable_columns_and_no_label_for_prediction() {
         let opts = TableOptions {
             case_column: "id".into(),
             patient_column: String::new(),
             label_column: "y".into(),
             require_label: false,
+            split_column: "split".into(),
         };
         let t = Table::parse("id,f,diagnostics_Versions\na,1,v3\nb,2,v3\n", &opts).unwrap();
         assert_eq!(t.patient_ids, vec!["a", "b"]);

@@ -22,6 +22,12 @@ pub struct ColumnArgs {
     /// Name of the label column (values 0/1).
     #[arg(long, default_value = "label")]
     label_column: String,
+    /// Name of the split column (text, never a feature).
+    #[arg(long, default_value = "split")]
+    split_column: String,
+    /// Use only the rows whose split column holds this value (e.g. `train`, `test`).
+    #[arg(long)]
+    split: Option<String>,
 }
 
 impl ColumnArgs {
@@ -31,6 +37,29 @@ impl ColumnArgs {
             patient_column: self.patient_column.clone(),
             label_column: self.label_column.clone(),
             require_label,
+            split_column: self.split_column.clone(),
+        }
+    }
+
+    /// Reads a table, keeping only the rows of `--split` when given.
+    fn read(&self, path: &std::path::Path, require_label: bool) -> Result<Table> {
+        let table = Table::read(path, &self.options(require_label))?;
+        match &self.split {
+            None => Ok(table),
+            Some(split) => {
+                let rows = table.rows_in_split(split);
+                if rows.is_empty() {
+                    return Err(radiomics::Error::new(
+                        radiomics::ErrorKind::InvalidArgument,
+                        format!(
+                            "--split {split}: no row of '{}' has that value in column '{}'",
+                            path.display(),
+                            self.split_column
+                        ),
+                    ));
+                }
+                Ok(table.subset(&rows))
+            }
         }
     }
 }
@@ -78,9 +107,18 @@ pub struct PredictArgs {
     /// The model (JSON).
     #[arg(long)]
     model: PathBuf,
-    /// Feature table (CSV); a label column is not needed.
+    /// Feature table (CSV); a label column is not needed. Or give the case's images instead.
+    #[arg(long, required_unless_present = "image", conflicts_with = "image")]
+    table: Option<PathBuf>,
+    /// One case from its images, `MODALITY=PATH` each (features computed with the model's own settings).
+    #[arg(long, requires = "mask")]
+    image: Vec<String>,
+    /// The case's label image (with --image).
     #[arg(long)]
-    table: PathBuf,
+    mask: Option<PathBuf>,
+    /// The case id written for a case given by --image.
+    #[arg(long, default_value = "case")]
+    case_id: String,
     /// Where to write `case_id,probability,prediction` (default: standard output).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -119,7 +157,7 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
 
 /// `radiomics train`.
 pub fn run_train(args: TrainArgs) -> Result<()> {
-    let table = Table::read(&args.table, &args.columns.options(true))?;
+    let table = args.columns.read(&args.table, true)?;
     for w in &table.warnings {
         eprintln!("radiomics: warning: {w}");
     }
@@ -205,13 +243,41 @@ pub fn run_train(args: TrainArgs) -> Result<()> {
 /// `radiomics predict`.
 pub fn run_predict(args: PredictArgs) -> Result<()> {
     let model = Model::load(&args.model)?;
-    let table = Table::read(&args.table, &args.columns.options(false))?;
-    for w in &table.warnings {
-        eprintln!("radiomics: warning: {w}");
-    }
-    let p = model.predict_table(&table)?;
+    let (ids, p) = match &args.table {
+        Some(path) => {
+            let table = args.columns.read(path, false)?;
+            for w in &table.warnings {
+                eprintln!("radiomics: warning: {w}");
+            }
+            let p = model.predict_table(&table)?;
+            (table.case_ids, p)
+        }
+        None => {
+            let mut images = Vec::new();
+            for arg in &args.image {
+                let (m, path) = arg.split_once('=').ok_or_else(|| {
+                    radiomics::Error::new(
+                        radiomics::ErrorKind::InvalidArgument,
+                        format!("--image {arg}: expected MODALITY=PATH"),
+                    )
+                })?;
+                let img = radiomics::image::io::read_image(path)
+                    .map_err(|e| e.context(format!("--image {m}")))?;
+                images.push((m.to_string(), img));
+            }
+            let mask_path = args
+                .mask
+                .as_ref()
+                .expect("clap requires --mask with --image");
+            let mask =
+                radiomics::image::io::read_image(mask_path).map_err(|e| e.context("--mask"))?;
+            let case = radiomics::case::Case { images, mask };
+            let p = radiomics::study::predict_case(&model, &case)?;
+            (vec![args.case_id.clone()], vec![p])
+        }
+    };
     let mut out = String::from("case_id,probability,prediction\n");
-    for (id, &v) in table.case_ids.iter().zip(&p) {
+    for (id, &v) in ids.iter().zip(&p) {
         let _ = writeln!(out, "{id},{v},{}", u8::from(v >= model.threshold));
     }
     match &args.out {
@@ -226,7 +292,7 @@ pub fn run_predict(args: PredictArgs) -> Result<()> {
 /// `radiomics evaluate`.
 pub fn run_evaluate(args: EvaluateArgs) -> Result<()> {
     let model = Model::load(&args.model)?;
-    let table = Table::read(&args.table, &args.columns.options(true))?;
+    let table = args.columns.read(&args.table, true)?;
     for w in &table.warnings {
         eprintln!("radiomics: warning: {w}");
     }

@@ -1,0 +1,168 @@
+//! The study workflow: per-modality extraction settings that travel inside a model file, prediction of a
+//! case from its images with the model's own settings, and the ROC picture of an evaluation.
+//!
+//! A model trained on a multi-sequence feature table stores the extraction settings that made the table as
+//! `{"default": <parameter document>, "modalities": {"t1c": <document>, ...}}`. Prediction from images
+//! rebuilds the same [`CaseExtractor`] from it, so that the features the model reads are computed exactly
+//! as in training.
+
+use serde_json::{Map, Value};
+
+use crate::case::{Case, CaseExtractor};
+use crate::error::{Error, ErrorKind, Result};
+use crate::learn::metrics::RocPoint;
+use crate::learn::Model;
+use crate::settings::Settings;
+
+/// The shipped parameter file for post-contrast T1 (`params/t1c.yaml`).
+pub const T1C_PARAMS: &str = include_str!("../params/t1c.yaml");
+/// The shipped parameter file for ADC maps (`params/adc.yaml`).
+pub const ADC_PARAMS: &str = include_str!("../params/adc.yaml");
+/// The shipped parameter file for FA maps (`params/fa.yaml`).
+pub const FA_PARAMS: &str = include_str!("../params/fa.yaml");
+
+/// The study's extractor: T1C, ADC and FA with the shipped per-modality parameter files.
+pub fn study_extractor() -> CaseExtractor {
+    let parse = |t: &str| Settings::from_yaml_str(t).expect("shipped parameter files are valid");
+    CaseExtractor::new(parse(T1C_PARAMS))
+        .with_modality("t1c", parse(T1C_PARAMS))
+        .and_then(|e| e.with_modality("adc", parse(ADC_PARAMS)))
+        .and_then(|e| e.with_modality("fa", parse(FA_PARAMS)))
+        .expect("valid modality names")
+}
+
+/// The extraction settings of `extractor` as stored in a model file.
+pub fn settings_to_json(extractor: &CaseExtractor) -> Value {
+    let modalities: Map<String, Value> = extractor
+        .modality_settings()
+        .iter()
+        .map(|(m, s)| (m.clone(), s.to_value()))
+        .collect();
+    serde_json::json!({
+        "default": extractor.default_settings().to_value(),
+        "modalities": modalities,
+    })
+}
+
+/// The extractor described by a model's `extraction_settings`.
+pub fn extractor_from_json(v: &Value) -> Result<CaseExtractor> {
+    let mismatch = |what: &str| {
+        Error::new(
+            ErrorKind::ModelMismatch,
+            format!("the model's extraction settings {what}"),
+        )
+    };
+    let obj = v.as_object().ok_or_else(|| {
+        mismatch("are missing: the model cannot compute its features from images")
+    })?;
+    let default = Settings::from_value(obj.get("default").cloned().unwrap_or(Value::Null))
+        .map_err(|e| mismatch(&format!("are invalid: {e}")))?;
+    let mut ex = CaseExtractor::new(default);
+    if let Some(m) = obj.get("modalities").and_then(Value::as_object) {
+        for (name, doc) in m {
+            let s = Settings::from_value(doc.clone())
+                .map_err(|e| mismatch(&format!("for '{name}' are invalid: {e}")))?;
+            ex = ex.with_modality(name, s)?;
+        }
+    }
+    Ok(ex)
+}
+
+/// The model's probability for a case given as images, its features extracted with the model's own
+/// settings.
+pub fn predict_case(model: &Model, case: &Case) -> Result<f64> {
+    let extractor = extractor_from_json(&model.extraction_settings)?;
+    let features = extractor.extract(case)?;
+    model.predict_row(features.names(), features.values())
+}
+
+/// An SVG picture of a ROC curve with its AUC and 95 % CI in the title.
+pub fn roc_svg(points: &[RocPoint], auc: f64, lower: f64, upper: f64, title: &str) -> String {
+    let (w, h, m) = (420.0, 440.0, 50.0);
+    let side = w - 2.0 * m;
+    let x = |fpr: f64| m + fpr * side;
+    let y = |tpr: f64| m + 20.0 + (1.0 - tpr) * side;
+    let mut path = String::new();
+    for (i, p) in points.iter().enumerate() {
+        path.push_str(&format!(
+            "{}{:.2},{:.2} ",
+            if i == 0 { "M" } else { "L" },
+            x(p.fpr),
+            y(p.tpr)
+        ));
+    }
+    let mut ticks = String::new();
+    for k in 0..=5 {
+        let t = k as f64 / 5.0;
+        ticks.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{t:.1}</text>\
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\">{t:.1}</text>",
+            x(t),
+            y(0.0) + 16.0,
+            m - 6.0,
+            y(t) + 4.0
+        ));
+    }
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\">\
+<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\
+<text x=\"{cx}\" y=\"24\" font-size=\"14\" text-anchor=\"middle\">{title}</text>\
+<text x=\"{cx}\" y=\"42\" font-size=\"12\" text-anchor=\"middle\">AUC {auc:.3} (95% CI {lower:.3}–{upper:.3})</text>\
+<rect x=\"{m}\" y=\"{top}\" width=\"{side}\" height=\"{side}\" fill=\"none\" stroke=\"black\"/>\
+<line x1=\"{m}\" y1=\"{bottom}\" x2=\"{right}\" y2=\"{top}\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>\
+<path d=\"{path}\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"/>{ticks}\
+<text x=\"{cx}\" y=\"{xl}\" font-size=\"12\" text-anchor=\"middle\">1 − specificity</text>\
+<text x=\"14\" y=\"{cy}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 {cy})\">sensitivity</text>\
+</svg>\n",
+        cx = w / 2.0,
+        top = m + 20.0,
+        bottom = m + 20.0 + side,
+        right = m + side,
+        xl = m + 20.0 + side + 34.0,
+        cy = m + 20.0 + side / 2.0,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_survive_the_model_file() {
+        let ex = study_extractor();
+        let json = settings_to_json(&ex);
+        let back = extractor_from_json(&json).unwrap();
+        for m in ["t1c", "adc", "fa"] {
+            assert_eq!(back.settings_for(m), ex.settings_for(m));
+        }
+        assert_eq!(
+            extractor_from_json(&Value::Null).unwrap_err().kind(),
+            ErrorKind::ModelMismatch
+        );
+    }
+
+    #[test]
+    fn roc_picture_is_an_svg_with_the_auc() {
+        let pts = [
+            RocPoint {
+                threshold: f64::INFINITY,
+                fpr: 0.0,
+                tpr: 0.0,
+            },
+            RocPoint {
+                threshold: 0.5,
+                fpr: 0.25,
+                tpr: 0.75,
+            },
+            RocPoint {
+                threshold: 0.0,
+                fpr: 1.0,
+                tpr: 1.0,
+            },
+        ];
+        let svg = roc_svg(&pts, 0.75, 0.6, 0.9, "test");
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.contains("AUC 0.750 (95% CI 0.600–0.900)"));
+        assert_eq!(svg.matches(" L").count(), 2);
+    }
+}
