@@ -25,6 +25,7 @@
 //! - Features of a class enabled by name come out in registry order, not in the order they were listed.
 
 use ndarray::{s, ArrayView3};
+use rayon::prelude::*;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape, shape2d, FeatureClass};
@@ -299,14 +300,27 @@ impl Extractor {
             let derived = timings.time(format!("filter {}", it.kind.name()), || {
                 derive_images(it.kind, &image, &roi_mask, &bbox, &it.params)
             })?;
-            for (type_name, derived_image) in derived {
-                let derived = Derived {
-                    name: &type_name,
-                    image: derived_image.data(),
-                    roi,
-                    spacing: derived_image.spacing(),
-                };
-                compute_classes(&mut out, derived, &it.params, classes, timings)?;
+            // Derived images are independent: computed in parallel (within the caller's rayon pool), then
+            // appended in order, so the output is the same whatever the number of threads.
+            let parts: Vec<Result<(Features, Timings)>> = derived
+                .par_iter()
+                .map(|(type_name, derived_image)| {
+                    let mut part = Features::new();
+                    let mut part_timings = Timings::default();
+                    let d = Derived {
+                        name: type_name,
+                        image: derived_image.data(),
+                        roi,
+                        spacing: derived_image.spacing(),
+                    };
+                    compute_classes(&mut part, d, &it.params, classes, &mut part_timings)?;
+                    Ok((part, part_timings))
+                })
+                .collect();
+            for part in parts {
+                let (features, part_timings) = part?;
+                out.extend_prefixed("", &features);
+                timings.stages.extend(part_timings.stages);
             }
             done += 1;
             report(done)?;
@@ -567,21 +581,30 @@ fn derive_images(
     match kind {
         ImageType::Original => Ok(vec![("original".to_string(), crop_image(image, bbox)?)]),
         ImageType::LoG => {
+            // One independent filter per sigma: in parallel, kept in the settings' order.
+            let per_sigma: Vec<Result<DerivedImages>> = p
+                .sigma
+                .par_iter()
+                .map(|&sigma| {
+                    // PyRadiomics skips (with a warning) a sigma the image is too small for.
+                    if filters::log::log_skip_reason(image.size(), image.spacing(), sigma).is_some()
+                    {
+                        return Ok(Vec::new());
+                    }
+                    let margin = filters::log::log_margin(sigma, image.spacing());
+                    // log_margin is (x, y, z); regions are per array axis (z, y, x).
+                    let margin = [margin[2], margin[1], margin[0]];
+                    on_region(margin, false, &|sub, _| {
+                        Ok(vec![(
+                            filters::log::log_name(sigma),
+                            filters::log::log(sub, sigma)?,
+                        )])
+                    })
+                })
+                .collect();
             let mut out = Vec::new();
-            for &sigma in &p.sigma {
-                // PyRadiomics skips (with a warning) a sigma the image is too small for.
-                if filters::log::log_skip_reason(image.size(), image.spacing(), sigma).is_some() {
-                    continue;
-                }
-                let margin = filters::log::log_margin(sigma, image.spacing());
-                // log_margin is (x, y, z); regions are per array axis (z, y, x).
-                let margin = [margin[2], margin[1], margin[0]];
-                out.extend(on_region(margin, false, &|sub, _| {
-                    Ok(vec![(
-                        filters::log::log_name(sigma),
-                        filters::log::log(sub, sigma)?,
-                    )])
-                })?);
+            for images in per_sigma {
+                out.extend(images?);
             }
             Ok(out)
         }

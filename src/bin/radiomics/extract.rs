@@ -42,6 +42,9 @@ pub struct ExtractArgs {
     /// Print the time of each stage (load, filters, discretisation, each class) to standard error.
     #[arg(long)]
     pub timing: bool,
+    /// Worker threads (0 = one per core); results are identical for any number.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
 }
 
 /// A `--image` argument: `(Some(modality), path)` for `MODALITY=PATH`, `(None, path)` for a plain path.
@@ -53,6 +56,14 @@ fn split_image_arg(arg: &str) -> (Option<String>, PathBuf) {
 }
 
 pub fn run(args: ExtractArgs) -> Result<()> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .build()
+        .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("--threads: {e}")))?;
+    pool.install(|| run_in_pool(args))
+}
+
+fn run_in_pool(args: ExtractArgs) -> Result<()> {
     let images: Vec<(Option<String>, PathBuf)> =
         args.image.iter().map(|a| split_image_arg(a)).collect();
     let multi = images.iter().any(|(m, _)| m.is_some());
