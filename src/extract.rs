@@ -223,11 +223,12 @@ impl Extractor {
         } else {
             mask
         };
-        let mut image = image.clone();
+        // The caller's image is only copied when a stage changes it.
+        let mut image = std::borrow::Cow::Borrowed(image);
         if p.normalize {
-            image = timings.time("normalize", || {
+            image = std::borrow::Cow::Owned(timings.time("normalize", || {
                 normalize(&image, p.normalize_scale, p.remove_outliers)
-            })?;
+            })?);
         }
         let mask = if let Some(spacing) = p.resampled_pixel_spacing {
             let (resampled_image, resampled_mask) = timings.time("resample", || {
@@ -241,14 +242,14 @@ impl Extractor {
                 )
             })?;
             // ITK resamples in the input's pixel type; the values were rounded to it.
-            image = resampled_image.with_pixel_type(image.pixel_type());
+            image = std::borrow::Cow::Owned(resampled_image.with_pixel_type(image.pixel_type()));
             resampled_mask
         } else if p.pre_crop {
             let bb = check_roi(&mask, p)?;
             let bb = bb.padded(p.pad_distance, dim3(mask.roi()));
             let cropped_image = crop_image(&image, &bb)?;
             let cropped_mask = crop_mask(&mask, &bb)?;
-            image = cropped_image;
+            image = std::borrow::Cow::Owned(cropped_image);
             cropped_mask
         } else {
             mask

@@ -214,10 +214,17 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
         }
         pixel_type = None;
     }
-    let volumes = values
-        .chunks_exact(per_volume)
-        .map(|c| Array3::from_shape_vec((nz, ny, nx), c.to_vec()).expect("shape matches length"))
-        .collect();
+    // A 3D file moves its values into the array; only 4D files are split (and copied) per volume.
+    let volumes = if nt == 1 {
+        vec![Array3::from_shape_vec((nz, ny, nx), values).expect("shape matches length")]
+    } else {
+        values
+            .chunks_exact(per_volume)
+            .map(|c| {
+                Array3::from_shape_vec((nz, ny, nx), c.to_vec()).expect("shape matches length")
+            })
+            .collect()
+    };
     Ok(Parsed {
         geometry,
         volumes,
