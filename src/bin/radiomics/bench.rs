@@ -52,12 +52,16 @@ pub fn run(args: BenchArgs) -> Result<()> {
     }
     times.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];
+    let label = extractor.settings().params().label as f64;
+    let roi = mask.data().iter().filter(|&&v| v == label).count();
     eprintln!(
-        "{} features, {} runs, min {:.6} s, max {:.6} s",
+        "{} features, {} runs, min {:.6} s, max {:.6} s; {} ROI voxels, {:.3e} ROI voxels/s",
         count,
         times.len(),
         times[0],
-        times[times.len() - 1]
+        times[times.len() - 1],
+        roi,
+        roi as f64 / median
     );
     println!("{median:.6}");
     Ok(())
