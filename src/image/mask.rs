@@ -50,17 +50,23 @@ impl Mask {
     /// interpolated without nearest neighbour) is an error rather than a silent threshold.
     pub fn from_labels(labels: &Image, label: i64) -> Result<Mask> {
         let data = labels.data();
-        if let Some((idx, v)) = data
-            .indexed_iter()
-            .find(|(_, v)| !(v.is_finite() && v.fract() == 0.0))
-        {
+        let target = label as f64;
+        // One pass: membership, and the integer check (a NaN fails `v == v.trunc()` too).
+        let mut all_integer = true;
+        let roi = data.mapv(|v| {
+            all_integer &= v == v.trunc() && v.is_finite();
+            v == target
+        });
+        if !all_integer {
+            let (idx, v) = data
+                .indexed_iter()
+                .find(|(_, v)| !(v.is_finite() && v.fract() == 0.0))
+                .expect("a non-integer value exists");
             return Err(Error::format(format!(
                 "mask holds the non-integer value {v} at voxel (x={}, y={}, z={}); masks must be integer label images",
                 idx.2, idx.1, idx.0
             )));
         }
-        let target = label as f64;
-        let roi = data.mapv(|v| v == target);
         Ok(Mask {
             roi,
             geometry: *labels.geometry(),
