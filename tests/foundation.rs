@@ -303,7 +303,8 @@ fn first_order_of(values: &[f64]) -> Vec<f64> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    // A fixed seed: a failure can be replayed.
+    #![proptest_config(ProptestConfig { cases: 48, rng_seed: proptest::test_runner::RngSeed::Fixed(2021), failure_persistence: None, ..ProptestConfig::default() })]
 
     /// First-order features do not depend on where voxels are: flipping the volume along any axis, or
     /// permuting the ROI's voxels, changes none of them (up to summation order).
@@ -329,7 +330,9 @@ proptest! {
             (Ok(a), Ok(b)) => {
                 prop_assert_eq!(a.names(), b.names());
                 for ((n, x), y) in a.iter().zip(b.values()) {
-                    prop_assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "{}: {} vs {}", n, x, y);
+                    // Robust MAD is NaN (as in PyRadiomics) when no value lies between P10 and P90.
+                    let same = (x.is_nan() && y.is_nan()) || (x - y).abs() <= 1e-9 * x.abs().max(1.0);
+                    prop_assert!(same, "{}: {} vs {}", n, x, y);
                 }
             }
             (Err(a), Err(b)) => prop_assert_eq!(a.kind(), b.kind()),

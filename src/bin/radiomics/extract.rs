@@ -84,26 +84,27 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
         extractor = extractor.with_label(label)?;
     }
     let mut timings = Timings::default();
+    // Images first, then the mask, so that errors name the inputs in the order they were given.
+    let mut loaded = Vec::new();
+    for (m, p) in images {
+        let (stage, flag) = match &m {
+            Some(m) => (format!("load {m}"), format!("--image {m}")),
+            None => ("load image".to_string(), "--image".to_string()),
+        };
+        let img = timings.time(stage, || read_image(&p).map_err(|e| e.context(&flag)))?;
+        loaded.push((m, img));
+    }
     let mask = timings.time("load mask", || {
         read_image(&args.mask).map_err(|e| e.context("--mask"))
     })?;
     let features = if multi {
-        let mut loaded = Vec::new();
-        for (m, p) in images {
-            let m = m.expect("every image is named");
-            let img = timings.time(format!("load {m}"), || {
-                read_image(&p).map_err(|e| e.context(format!("--image {m}")))
-            })?;
-            loaded.push((m, img));
-        }
-        extractor.extract(&Case {
-            images: loaded,
-            mask,
-        })?
+        let images = loaded
+            .into_iter()
+            .map(|(m, img)| (m.expect("every image is named"), img))
+            .collect();
+        extractor.extract(&Case { images, mask })?
     } else {
-        let image = timings.time("load image", || {
-            read_image(&images[0].1).map_err(|e| e.context("--image"))
-        })?;
+        let (_, image) = loaded.pop().expect("one image");
         Extractor::new(extractor.default_settings().clone()).extract_timed(
             &image,
             &mask,
