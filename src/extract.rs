@@ -645,12 +645,8 @@ fn derive_images(
             Ok(vec![(name.to_string(), img)])
         }
         ImageType::Gradient => on_region(filters::gradient::GRADIENT_MARGIN, false, &|sub, _| {
-            // SimpleITK computes in double and returns float32 for non-double input.
-            let g = if matches!(sub.pixel_type(), None | Some(DataType::F64)) {
-                filters::gradient::gradient_f64(sub, p.gradient_use_spacing)
-            } else {
-                filters::gradient::gradient(sub, p.gradient_use_spacing)
-            };
+            // SimpleITK's GradientMagnitude returns float32 whatever the input type (float64 included).
+            let g = filters::gradient::gradient(sub, p.gradient_use_spacing);
             Ok(vec![("gradient".to_string(), g)])
         }),
         ImageType::LBP2D => {

@@ -29,8 +29,8 @@ use crate::image::Image;
 /// Voxels to keep around the ROI's bounding box, per array axis `[z, y, x]`.
 pub const GRADIENT_MARGIN: [usize; 3] = [1, 1, 1];
 
-/// Gradient magnitude as SimpleITK computes it for an integer-typed image: in double precision, stored as
-/// `f32` (see the module docs).
+/// Gradient magnitude as SimpleITK computes it: in double precision, stored as `f32` — for every input
+/// type, float64 included (checked with SimpleITK 2.5).
 pub fn gradient(image: &Image, use_spacing: bool) -> Image {
     let mut g = gradient_f64(image, use_spacing).into_data();
     g.mapv_inplace(|v| v as f32 as f64);
