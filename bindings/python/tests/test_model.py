@@ -95,7 +95,8 @@ def test_errors(demo, tmp_path):
     expect(rr.Status.MODEL_MISMATCH, rr.Model.from_json, "{not json", match="invalid JSON")
     with open(path) as f:
         text = f.read()
-    at = text.index('"threshold": ') + len('"threshold": ') + 2
+    # One digit of the decision threshold (a number in (0, 1); selectors may have a null threshold).
+    at = text.index('"threshold": 0.') + len('"threshold": 0.')
     edited = text[:at] + ("7" if text[at] != "7" else "8") + text[at + 1:]
     (tmp_path / "edited.json").write_text(edited)
     expect(rr.Status.MODEL_MISMATCH, rr.Model.load, str(tmp_path / "edited.json"), match="checksum")
