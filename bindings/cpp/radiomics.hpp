@@ -1,6 +1,6 @@
 // radiomics.hpp: a header-only C++11 wrapper over the radiomics C API (radiomics.h).
 //
-// - Handles are move-only RAII objects: Settings, Image, Features. Each frees its C handle once.
+// - Handles are move-only RAII objects: Settings, Image, Features, Model. Each frees its C handle once.
 // - Every failure throws radiomics::Error, which carries the rad_status and the library's message.
 // - Thread-safety is the C API's: const objects may be shared between threads.
 //
@@ -10,6 +10,10 @@
 //     radiomics::Features features = radiomics::extract(settings, image, mask);
 //     for (std::size_t i = 0; i < features.size(); ++i)
 //         std::cout << features.name(i) << " " << features.value(i) << "\n";
+//
+//     radiomics::Model model = radiomics::Model::load("model.json");
+//     double p = model.predict_case({{"t1c", t1c}, {"adc", adc}, {"fa", fa}}, mask);
+//     bool positive = p >= model.threshold();
 #ifndef RADIOMICS_HPP
 #define RADIOMICS_HPP
 
@@ -294,6 +298,82 @@ inline Features extract(const Settings &settings, const Image &image, const Imag
                                             &progress, &p));
     return Features(p);
 }
+
+/// A trained model (a model file from `radiomics train` or `radiomics demo`). Immutable: a const Model may
+/// be shared between threads.
+class Model {
+public:
+    /// One image of a case: its modality name ("t1c", "adc", ...) and the image, borrowed for the call.
+    typedef std::pair<std::string, std::reference_wrapper<const Image>> CaseImage;
+
+    /// Reads a model file, checking its format version and checksum.
+    static Model load(const std::string &path) {
+        rad_model *p = nullptr;
+        detail::check(rad_model_load(path.c_str(), &p));
+        return Model(p);
+    }
+
+    /// Parses the text of a model file.
+    static Model from_json(const std::string &text) {
+        rad_model *p = nullptr;
+        detail::check(rad_model_from_json(text.c_str(), &p));
+        return Model(p);
+    }
+
+    /// The features the model was trained on, in training order.
+    std::vector<std::string> feature_names() const {
+        std::size_t n = 0;
+        detail::check(rad_model_feature_count(h_.get(), &n));
+        std::vector<std::string> names;
+        names.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const char *name = nullptr;
+            detail::check(rad_model_feature_name(h_.get(), i, &name));
+            names.push_back(name);
+        }
+        return names;
+    }
+
+    /// The decision threshold: a probability at least this is a positive prediction.
+    double threshold() const {
+        double t = 0.0;
+        detail::check(rad_model_threshold(h_.get(), &t));
+        return t;
+    }
+
+    /// P(label = 1) from a feature set (its names looked up; throws RAD_MODEL_MISMATCH when one the model
+    /// needs is missing).
+    double predict(const Features &features) const {
+        double p = 0.0;
+        detail::check(rad_model_predict(h_.get(), features.get(), &p));
+        return p;
+    }
+
+    /// P(label = 1) for a case given as images by modality, extracted with the model's own settings:
+    /// `model.predict_case({{"t1c", t1c}, {"adc", adc}}, mask)`.
+    double predict_case(const std::vector<CaseImage> &images, const Image &mask) const {
+        std::vector<const char *> names;
+        std::vector<const rad_image *> handles;
+        names.reserve(images.size());
+        handles.reserve(images.size());
+        for (std::size_t i = 0; i < images.size(); ++i) {
+            names.push_back(images[i].first.c_str());
+            handles.push_back(images[i].second.get().get());
+        }
+        double p = 0.0;
+        detail::check(rad_model_predict_case(h_.get(), images.size(), names.data(), handles.data(), mask.get(),
+                                             &p));
+        return p;
+    }
+
+    /// The C handle, still owned by this object.
+    const rad_model *get() const noexcept { return h_.get(); }
+
+private:
+    typedef detail::Handle<rad_model, rad_model_free> Handle;
+    explicit Model(rad_model *p) : h_(p) {}
+    Handle h_;
+};
 
 } // namespace radiomics
 

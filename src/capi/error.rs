@@ -30,7 +30,8 @@ pub enum rad_status {
     RadGeometryMismatch = 202,
     /// The region of interest is empty, or too small for the settings.
     RadEmptyRoi = 203,
-    /// A model does not fit its input (reserved for `rad_model_*`).
+    /// A model does not fit its input (a feature it needs is missing), or a model file is not a valid
+    /// model (unparsable, unknown format version, failed checksum).
     RadModelMismatch = 204,
     /// The progress callback asked to stop.
     RadCancelled = 300,

@@ -40,6 +40,11 @@ impl FeatureSet {
             .collect::<Result<Vec<_>>>()?;
         Ok(FeatureSet { features, c_names })
     }
+
+    /// The features behind the handle.
+    pub(crate) fn features(&self) -> &Features {
+        &self.features
+    }
 }
 
 /// A progress callback: `fraction` grows from 0 to 1 over an extraction; `user` is the pointer given to

@@ -7,12 +7,10 @@
 //! - writes its outputs only on success;
 //! - leaves a message for `rad_last_error_message()` on failure (thread-local).
 //!
-//! Handles (`rad_image`, `rad_settings`, `rad_features`) are opaque, each freed by its `rad_*_free`
-//! (which accepts NULL). A handle is immutable once made, except `rad_settings` through its setters, so one
-//! handle may be read by several threads at once; a setter must not run while another thread uses the
-//! same settings.
-//!
-//! The names `rad_model*` are reserved for model prediction.
+//! Handles (`rad_image`, `rad_settings`, `rad_features`, `rad_model`) are opaque, each freed by its
+//! `rad_*_free` (which accepts NULL). A handle is immutable once made, except `rad_settings` through its
+//! setters, so one handle may be read by several threads at once; a setter must not run while another
+//! thread uses the same settings.
 //!
 //! The header `include/radiomics.h` is generated from this module by cbindgen (`cbindgen.toml`); the doc
 //! comment of each export is its C documentation.
@@ -26,7 +24,7 @@
 // dereferencing them sound, as it is for any C function.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
-// Declared in the header's order: errors, images, settings, extraction.
+// Declared in the header's order: errors, images, settings, extraction, models.
 mod error;
 
 mod handle;
@@ -36,6 +34,8 @@ mod image;
 mod settings;
 
 mod features;
+
+mod model;
 
 use std::ffi::{c_char, CStr};
 
@@ -49,6 +49,11 @@ pub use features::{
 pub use image::{
     rad_dtype, rad_image, rad_image_copy_voxels, rad_image_direction, rad_image_free,
     rad_image_from_buffer, rad_image_load, rad_image_origin, rad_image_size, rad_image_spacing,
+};
+pub use model::{
+    rad_model, rad_model_feature_count, rad_model_feature_name, rad_model_free,
+    rad_model_from_json, rad_model_load, rad_model_predict, rad_model_predict_case,
+    rad_model_threshold,
 };
 pub use settings::{
     rad_settings, rad_settings_free, rad_settings_from_file, rad_settings_from_json,
@@ -67,7 +72,7 @@ pub const RAD_VERSION_PATCH: u32 = 0;
 /// ABI version of this header. It grows by one whenever functions or enum values are appended; nothing is
 /// ever removed or changed. A program built against ABI `n` runs with any library whose
 /// `rad_abi_version()` is at least `n`.
-pub const RAD_ABI_VERSION: u32 = 1;
+pub const RAD_ABI_VERSION: u32 = 2;
 
 /// The library's version, `"MAJOR.MINOR.PATCH"`, as a NUL-terminated string.
 ///

@@ -91,6 +91,9 @@ int main(int argc, char **argv) {
     rad_image *image, *mask, *other, *empty, *img = NULL;
     rad_settings *settings = NULL, *s = NULL;
     rad_features *features = NULL, *f = NULL;
+    rad_model *model = NULL;
+    const char *name = NULL;
+    size_t count = 7;
     int calls = 0;
     size_t i;
     uint32_t major = 99;
@@ -195,7 +198,23 @@ int main(int argc, char **argv) {
     expect("write_csv path", rad_features_write_csv(features, NULL), RAD_INVALID_ARGUMENT, "'path'");
     expect("write_json features", rad_features_write_json(NULL, "x.json"), RAD_INVALID_ARGUMENT, "'features'");
     expect("write_json path", rad_features_write_json(features, NULL), RAD_INVALID_ARGUMENT, "'path'");
-    expect_true("outputs untouched on failure", img == NULL && s == NULL && f == NULL && text == NULL);
+    expect("model_load path", rad_model_load(NULL, &model), RAD_INVALID_ARGUMENT, "'path'");
+    expect("model_load out", rad_model_load("model.json", NULL), RAD_INVALID_ARGUMENT, "'out'");
+    expect("model_from_json json", rad_model_from_json(NULL, &model), RAD_INVALID_ARGUMENT, "'json'");
+    expect("model_from_json out", rad_model_from_json("{}", NULL), RAD_INVALID_ARGUMENT, "'out'");
+    expect("model_feature_count model", rad_model_feature_count(NULL, &count), RAD_INVALID_ARGUMENT, "'model'");
+    expect("model_feature_name model", rad_model_feature_name(NULL, 0, &name), RAD_INVALID_ARGUMENT, "'model'");
+    expect("model_threshold model", rad_model_threshold(NULL, &value), RAD_INVALID_ARGUMENT, "'model'");
+    expect("model_predict model", rad_model_predict(NULL, features, &value), RAD_INVALID_ARGUMENT, "'model'");
+    {
+        const char *const mods[1] = {"t1c"};
+        const rad_image *imgs[1];
+        imgs[0] = image;
+        expect("model_predict_case model", rad_model_predict_case(NULL, 1, mods, imgs, mask, &value),
+               RAD_INVALID_ARGUMENT, "'model'");
+    }
+    expect_true("outputs untouched on failure", img == NULL && s == NULL && f == NULL && text == NULL &&
+                                                    model == NULL && name == NULL && count == 7 && value == -1.0);
 
     /* Files: missing, corrupt, unknown format, unwritable. */
     expect("missing file", rad_image_load("/nonexistent/missing_image.nii.gz", &img), RAD_IO, "missing_image");
@@ -210,7 +229,12 @@ int main(int argc, char **argv) {
     expect("unknown format", rad_image_load(path, &img), RAD_FORMAT, "image.png");
     expect("missing params", rad_settings_from_file("/nonexistent/params.yaml", &s), RAD_IO, "params.yaml");
     expect("unwritable csv", rad_features_write_csv(features, "/nonexistent/dir/x.csv"), RAD_IO, "x.csv");
-    expect_true("outputs untouched on file errors", img == NULL && s == NULL);
+    expect("missing model", rad_model_load("/nonexistent/missing_model.json", &model), RAD_IO, "missing_model");
+    snprintf(path, sizeof path, "%s/model.json", argv[1]);
+    write_file(path, "{\"format_version\": 1, \"checksum\": ", 34);
+    expect("corrupt model", rad_model_load(path, &model), RAD_MODEL_MISMATCH, "invalid JSON");
+    expect("model text not a model", rad_model_from_json("[1, 2]", &model), RAD_MODEL_MISMATCH, "format_version");
+    expect_true("outputs untouched on file errors", img == NULL && s == NULL && model == NULL);
 
     /* Buffers whose dims disagree with their size, bad dtypes and geometry. */
     expect("dims vs buffer", rad_image_from_buffer(values, sizeof values - 8, RAD_FLOAT64, dims, SPACING, ORIGIN,
@@ -293,6 +317,7 @@ int main(int argc, char **argv) {
     rad_settings_free(NULL);
     rad_features_free(NULL);
     rad_string_free(NULL);
+    rad_model_free(NULL);
 
     rad_features_free(features);
     rad_settings_free(settings);

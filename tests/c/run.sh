@@ -3,7 +3,8 @@
 #   1. configure and build the top-level CMake project (cargo builds libradiomics.so/.a and the CLI),
 #      install it into a temporary prefix;
 #   2. build the C/C++ examples and tests against the installed package (tests/c), run them with ctest
-#      (output vs the CLI on brain1, error paths, threads, valgrind, exported symbols);
+#      (output vs the CLI on brain1, model prediction vs the CLI on a `radiomics demo` case, error
+#      paths, threads, valgrind, exported symbols);
 #   3. install the Python binding into a virtual environment and run its pytest suite and example.
 #
 # Needs RADIOMICS_TEST_DATA (the reference data), cmake, a C/C++ compiler, python3, valgrind.
@@ -47,6 +48,9 @@ fi
 "$py" -m pip install --quiet --no-build-isolation "$root/bindings/python" 2>/dev/null \
   || "$py" -m pip install --quiet "$root/bindings/python"
 export RADIOMICS_LIBRARY="$lib"
+# The model tests reuse the model and cohort the CMake suite made with `radiomics demo`.
+export RADIOMICS_CLI="$prefix/bin/radiomics"
+export RADIOMICS_DEMO_DIR="$work/tests/scratch/demo"
 cd "$work"
 "$py" -m pytest -q "$root/bindings/python/tests"
 image="$RADIOMICS_TEST_DATA/pyradiomics/nifti/brain1_image.nii.gz"

@@ -10,6 +10,16 @@ Conventions
   returns it: column ``c`` is the world direction of axis ``c``;
 - masks are label images: integer values, the region of interest is the voxels equal to ``label``.
 
+Models
+------
+:class:`Model` reads a model file (``radiomics train`` or ``radiomics demo``) and predicts the probability
+of the positive class from the result of :func:`extract` or, with the model's own extraction settings,
+from a case's images by modality::
+
+    model = radiomics_rs.Model.load("model.json")
+    p = model.predict_case({"t1c": t1c, "adc": (adc_array, spacing, origin, direction)}, mask)
+    positive = p >= model.threshold
+
 The shared library is found through ``$RADIOMICS_LIBRARY``, then next to this file, then on the system's
 library path.
 """
@@ -23,7 +33,9 @@ import os
 import numpy as np
 
 __all__ = [
+    "Features",
     "Image",
+    "Model",
     "RadiomicsError",
     "Settings",
     "Status",
@@ -34,7 +46,7 @@ __all__ = [
 ]
 
 #: The ABI this binding was written against; the library must provide at least this one.
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 
 class Status(enum.IntEnum):
@@ -128,6 +140,15 @@ _sig("rad_features_free", None, _vp)
 _sig("rad_features_count", ctypes.c_size_t, _vp)
 _sig("rad_features_name", _cp, _vp, ctypes.c_size_t)
 _sig("rad_features_value", _st, _vp, ctypes.c_size_t, _c_double_p)
+_sig("rad_model_load", _st, _cp, ctypes.POINTER(_vp))
+_sig("rad_model_from_json", _st, _cp, ctypes.POINTER(_vp))
+_sig("rad_model_free", None, _vp)
+_sig("rad_model_feature_count", _st, _vp, _c_size_p)
+_sig("rad_model_feature_name", _st, _vp, ctypes.c_size_t, ctypes.POINTER(_cp))
+_sig("rad_model_threshold", _st, _vp, _c_double_p)
+_sig("rad_model_predict", _st, _vp, _vp, _c_double_p)
+_sig("rad_model_predict_case", _st, _vp, ctypes.c_size_t, ctypes.POINTER(_cp), ctypes.POINTER(_vp), _vp,
+     _c_double_p)
 
 if _lib.rad_abi_version() < ABI_VERSION:
     raise ImportError(
@@ -351,7 +372,8 @@ def _as_image(x, spacing, origin, direction):
 
 def extract(image, mask, settings=None, progress=None, spacing=(1.0, 1.0, 1.0), origin=(0.0, 0.0, 0.0),
             direction=_IDENTITY):
-    """Every feature the settings enable, as a dict ``{name: value}`` in PyRadiomics' order.
+    """Every feature the settings enable, as a read-only dict ``{name: value}`` in PyRadiomics' order (a
+    :class:`Features`, which :meth:`Model.predict` takes).
 
     ``image`` and ``mask`` are :class:`Image` objects or numpy arrays indexed ``[z, y, x]`` (which then
     share ``spacing``, ``origin`` and ``direction``). ``settings`` is a :class:`Settings`, a dict
@@ -399,9 +421,146 @@ def extract(image, mask, settings=None, progress=None, spacing=(1.0, 1.0, 1.0), 
                 name = _lib.rad_features_name(out, i).decode()
                 _check(_lib.rad_features_value(out, i, ctypes.byref(value)))
                 result[name] = value.value
-            return result
-        finally:
+        except BaseException:
             _lib.rad_features_free(out)
+            raise
+        return Features(result, out.value)
     finally:
         for h in own:
             h.close()
+
+
+def _read_only(self, *args, **kwargs):
+    raise TypeError("Features are read-only (they are what Model.predict reads); copy with dict(features)")
+
+
+class Features(dict):
+    """What :func:`extract` returns: a read-only ``dict`` ``{name: value}`` in PyRadiomics' order that
+    also holds the library's feature set, which :meth:`Model.predict` reads. ``dict(features)`` is a
+    plain, editable copy (as are ``copy.copy`` and pickling). ``close()`` frees the library's copy early
+    (garbage collection does otherwise); the dict stays readable."""
+
+    def __init__(self, values, _ptr):
+        dict.__init__(self, values)
+        self._ptr = _ptr
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = __ior__ = _read_only
+
+    def close(self):
+        """Frees the library's feature set now."""
+        ptr, self._ptr = self._ptr, None
+        if ptr:
+            _lib.rad_features_free(ptr)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+    def __reduce__(self):
+        return (dict, (dict(self),))
+
+    def __copy__(self):
+        return dict(self)
+
+    @property
+    def _as_parameter_(self):
+        if not self._ptr:
+            raise ValueError("Features is closed")
+        return self._ptr
+
+
+def _as_case_image(x, spacing, origin, direction, what):
+    """An :class:`Image`, a numpy array (with the shared geometry) or ``(array, spacing, origin[,
+    direction])``; and whether it was made here."""
+    if isinstance(x, tuple):
+        if not 3 <= len(x) <= 4:
+            raise ValueError(f"{what}: expected (array, spacing, origin[, direction]), got {len(x)} items")
+        return Image.from_array(*x), True
+    return _as_image(x, spacing, origin, direction)
+
+
+class Model(_Handle):
+    """A trained model: a model file from ``radiomics train`` or ``radiomics demo``, its format version and
+    checksum checked. Immutable: one model may be used by several threads at once."""
+
+    _free = _lib.rad_model_free
+
+    @classmethod
+    def load(cls, path):
+        """Reads a model file."""
+        out = _vp()
+        _check(_lib.rad_model_load(_path(path), ctypes.byref(out)))
+        return cls(out.value)
+
+    @classmethod
+    def from_json(cls, text):
+        """Parses the text of a model file."""
+        out = _vp()
+        _check(_lib.rad_model_from_json(text.encode(), ctypes.byref(out)))
+        return cls(out.value)
+
+    @property
+    def feature_names(self):
+        """The features the model was trained on, in training order (a list of str)."""
+        n = ctypes.c_size_t()
+        _check(_lib.rad_model_feature_count(self, ctypes.byref(n)))
+        names = []
+        name = _cp()
+        for i in range(n.value):
+            _check(_lib.rad_model_feature_name(self, i, ctypes.byref(name)))
+            names.append(name.value.decode())
+        return names
+
+    @property
+    def threshold(self):
+        """The decision threshold: a probability at least this is a positive prediction."""
+        t = ctypes.c_double()
+        _check(_lib.rad_model_threshold(self, ctypes.byref(t)))
+        return t.value
+
+    def predict(self, features):
+        """P(label = 1) for the :class:`Features` that :func:`extract` returned (the model's features
+        looked up by name; :class:`RadiomicsError` with ``Status.MODEL_MISMATCH`` names one that is
+        missing)."""
+        if not isinstance(features, Features):
+            raise TypeError(
+                "Model.predict takes the Features that radiomics_rs.extract returns, not "
+                f"{type(features).__name__}"
+            )
+        p = ctypes.c_double()
+        _check(_lib.rad_model_predict(self, features, ctypes.byref(p)))
+        return p.value
+
+    def predict_case(self, images, mask, spacing=(1.0, 1.0, 1.0), origin=(0.0, 0.0, 0.0),
+                     direction=_IDENTITY):
+        """P(label = 1) for a case given as images by modality, extracted with the model's own settings
+        (each image brought onto the mask's grid), as ``radiomics predict --image MODALITY=PATH``.
+
+        ``images`` maps a modality name (``"t1c"``, ``"adc"``, ...) to an :class:`Image`, a numpy array
+        indexed ``[z, y, x]``, or a tuple ``(array, spacing, origin[, direction])`` for an array with its
+        own geometry; ``mask`` is any of the same. Bare arrays share ``spacing``, ``origin`` and
+        ``direction``.
+        """
+        own = []
+        try:
+            names, handles = [], []
+            for modality, x in images.items():
+                img, made = _as_case_image(x, spacing, origin, direction, f"images[{modality!r}]")
+                if made:
+                    own.append(img)
+                names.append(modality.encode())
+                handles.append(img._as_parameter_)
+            msk, made = _as_case_image(mask, spacing, origin, direction, "mask")
+            if made:
+                own.append(msk)
+            n = len(names)
+            c_names = (_cp * max(n, 1))(*names)
+            c_images = (_vp * max(n, 1))(*handles)
+            p = ctypes.c_double()
+            _check(_lib.rad_model_predict_case(self, n, c_names, c_images, msk, ctypes.byref(p)))
+            return p.value
+        finally:
+            for h in own:
+                h.close()
