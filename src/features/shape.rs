@@ -490,32 +490,164 @@ struct Diameters {
     max3d: f64,
 }
 
-/// The largest squared distance between two of `points` (0 for fewer than two): the plain O(n²) search,
-/// split over threads by first point (the maximum does not depend on the order, so the result is exact).
+/// The largest squared distance between two of `points` (0 for fewer than two).
+///
+/// Exact, and equal to the plain O(n²) search ([`max_squared_distance_brute`]): a branch and bound over a
+/// k-d tree of the points. A pair of boxes is skipped only when the largest distance any two of their
+/// points could have — computed from the boxes' corners, which are point coordinates, with the same
+/// operations, so rounding cannot make it smaller than a real pair's distance — does not exceed the best
+/// distance found. Mesh vertices lie on a surface, and most box pairs near each other are pruned at once.
 fn max_squared_distance(points: &[[f64; 3]]) -> f64 {
-    use rayon::prelude::*;
-    let row = |i: usize| {
-        let a = points[i];
-        let mut best = 0.0f64;
-        for b in &points[i + 1..] {
-            let dz = a[0] - b[0];
-            let dy = a[1] - b[1];
-            let dx = a[2] - b[2];
-            let d = dz * dz + dy * dy + dx * dx;
-            if d > best {
-                best = d;
+    const LEAF: usize = 32;
+    if points.len() <= 4 * LEAF {
+        return max_squared_distance_brute(points);
+    }
+    let tree = KdTree::new(points, LEAF);
+    // A good first bound: the extreme points along each axis, against every point.
+    let mut best = 0.0f64;
+    for d in 0..3 {
+        for pick in [
+            points
+                .iter()
+                .copied()
+                .fold(points[0], |m, p| if p[d] < m[d] { p } else { m }),
+            points
+                .iter()
+                .copied()
+                .fold(points[0], |m, p| if p[d] > m[d] { p } else { m }),
+        ] {
+            for p in points {
+                best = best.max(squared_distance(&pick, p));
             }
         }
-        best
-    };
-    if points.len() < 2048 {
-        (0..points.len()).map(row).fold(0.0, f64::max)
-    } else {
-        (0..points.len())
-            .into_par_iter()
-            .map(row)
-            .reduce(|| 0.0, f64::max)
     }
+    let mut stack = vec![(0usize, 0usize)];
+    while let Some((i, j)) = stack.pop() {
+        let (a, b) = (&tree.nodes[i], &tree.nodes[j]);
+        if box_bound(a, b) <= best {
+            continue;
+        }
+        match (a.children, b.children) {
+            (None, None) => {
+                let pa = &tree.points[a.start..a.end];
+                let pb = &tree.points[b.start..b.end];
+                if i == j {
+                    best = best.max(max_squared_distance_brute(pa));
+                } else {
+                    for p in pa {
+                        for q in pb {
+                            best = best.max(squared_distance(p, q));
+                        }
+                    }
+                }
+            }
+            _ if i == j => {
+                let (l, r) = a.children.expect("an inner node");
+                stack.extend([(l, l), (r, r), (l, r)]);
+            }
+            _ => {
+                // Split the larger box (or the one that can be split).
+                let split_a = match (a.children, b.children) {
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    _ => a.end - a.start >= b.end - b.start,
+                };
+                if split_a {
+                    let (l, r) = a.children.expect("an inner node");
+                    stack.extend([(l, j), (r, j)]);
+                } else {
+                    let (l, r) = b.children.expect("an inner node");
+                    stack.extend([(i, l), (i, r)]);
+                }
+            }
+        }
+    }
+    best
+}
+
+fn squared_distance(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+    let dz = a[0] - b[0];
+    let dy = a[1] - b[1];
+    let dx = a[2] - b[2];
+    dz * dz + dy * dy + dx * dx
+}
+
+/// The plain O(n²) search, the reference for [`max_squared_distance`].
+fn max_squared_distance_brute(points: &[[f64; 3]]) -> f64 {
+    let mut best = 0.0f64;
+    for (i, a) in points.iter().enumerate() {
+        for b in &points[i + 1..] {
+            best = best.max(squared_distance(a, b));
+        }
+    }
+    best
+}
+
+/// A node of [`KdTree`]: the bounding box of `points[start..end]` and its two halves.
+struct KdNode {
+    lo: [f64; 3],
+    hi: [f64; 3],
+    start: usize,
+    end: usize,
+    children: Option<(usize, usize)>,
+}
+
+/// Points split recursively at the median of the box's longest side.
+struct KdTree {
+    points: Vec<[f64; 3]>,
+    nodes: Vec<KdNode>,
+}
+
+impl KdTree {
+    fn new(points: &[[f64; 3]], leaf: usize) -> KdTree {
+        let mut tree = KdTree {
+            points: points.to_vec(),
+            nodes: Vec::new(),
+        };
+        tree.build(0, points.len(), leaf);
+        tree
+    }
+
+    fn build(&mut self, start: usize, end: usize, leaf: usize) -> usize {
+        let slice = &mut self.points[start..end];
+        let mut lo = slice[0];
+        let mut hi = slice[0];
+        for p in slice.iter() {
+            for d in 0..3 {
+                lo[d] = lo[d].min(p[d]);
+                hi[d] = hi[d].max(p[d]);
+            }
+        }
+        let id = self.nodes.len();
+        self.nodes.push(KdNode {
+            lo,
+            hi,
+            start,
+            end,
+            children: None,
+        });
+        if end - start > leaf {
+            let axis = (0..3)
+                .max_by(|&a, &b| (hi[a] - lo[a]).total_cmp(&(hi[b] - lo[b])))
+                .expect("three axes");
+            let mid = (end - start) / 2;
+            slice.select_nth_unstable_by(mid, |p, q| p[axis].total_cmp(&q[axis]));
+            let l = self.build(start, start + mid, leaf);
+            let r = self.build(start + mid, end, leaf);
+            self.nodes[id].children = Some((l, r));
+        }
+        id
+    }
+}
+
+/// The largest squared distance two points of boxes `a` and `b` can have.
+fn box_bound(a: &KdNode, b: &KdNode) -> f64 {
+    let mut sum = 0.0;
+    for d in 0..3 {
+        let g = (a.hi[d] - b.lo[d]).abs().max((b.hi[d] - a.lo[d]).abs());
+        sum += g * g;
+    }
+    sum
 }
 
 fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
@@ -664,6 +796,30 @@ const TRIANGLES: [&[[u8; 3]]; 128] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn branch_and_bound_diameter_equals_brute_force() {
+        let mut rng = crate::synthetic::Rng::new(3);
+        for n in [0, 1, 2, 50, 129, 700, 3000] {
+            // Points on a noisy ellipsoid surface, like mesh vertices, plus a few inside.
+            let pts: Vec<[f64; 3]> = (0..n)
+                .map(|i| {
+                    let (u, v) = (
+                        rng.uniform() * std::f64::consts::TAU,
+                        rng.uniform() * 2.0 - 1.0,
+                    );
+                    let r = if i % 10 == 0 { rng.uniform() } else { 1.0 };
+                    let w = (1.0 - v * v).sqrt();
+                    [r * 3.0 * v, r * 7.0 * w * u.sin(), r * 5.0 * w * u.cos()]
+                })
+                .collect();
+            assert_eq!(
+                max_squared_distance(&pts).to_bits(),
+                max_squared_distance_brute(&pts).to_bits(),
+                "{n} points"
+            );
+        }
+    }
     use std::collections::HashMap;
 
     fn feature(values: &[f64], name: &str) -> f64 {
