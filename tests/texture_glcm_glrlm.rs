@@ -376,12 +376,7 @@ fn volume() -> impl Strategy<Value = Array3<u32>> {
 }
 
 fn grey(levels: Array3<u32>) -> GreyLevels {
-    let max_level = levels.iter().copied().max().unwrap();
-    GreyLevels {
-        levels,
-        max_level,
-        edges: vec![],
-    }
+    GreyLevels::from_levels(levels)
 }
 
 fn same(a: &[f64], b: &[f64]) -> bool {

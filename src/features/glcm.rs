@@ -647,12 +647,7 @@ mod tests {
     use ndarray::Array3;
 
     fn grey(levels: Array3<u32>) -> GreyLevels {
-        let max_level = levels.iter().copied().max().unwrap_or(0);
-        GreyLevels {
-            levels,
-            max_level,
-            edges: vec![],
-        }
+        GreyLevels::from_levels(levels)
     }
 
     /// PyRadiomics' documentation example, one slice.

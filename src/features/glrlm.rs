@@ -390,12 +390,7 @@ mod tests {
     use super::*;
 
     fn grey(levels: Array3<u32>) -> GreyLevels {
-        let max_level = levels.iter().copied().max().unwrap_or(0);
-        GreyLevels {
-            levels,
-            max_level,
-            edges: vec![],
-        }
+        GreyLevels::from_levels(levels)
     }
 
     /// PyRadiomics' documentation example, one slice.

@@ -44,6 +44,19 @@ pub struct GreyLevels {
     pub edges: Vec<f64>,
 }
 
+impl GreyLevels {
+    /// Grey levels given directly (0 = outside the ROI), without bin edges: for matrices worked out by
+    /// hand and for tests.
+    pub fn from_levels(levels: Array3<u32>) -> GreyLevels {
+        let max_level = levels.iter().copied().max().unwrap_or(0);
+        GreyLevels {
+            levels,
+            max_level,
+            edges: Vec::new(),
+        }
+    }
+}
+
 /// Bin edges for the ROI values `values` (PyRadiomics `getBinEdges`). `values` must not be empty and must be
 /// finite.
 pub fn bin_edges(values: &[f64], binning: Binning) -> Result<Vec<f64>> {
