@@ -22,11 +22,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-# peak RSS (MiB) and wall seconds of a command, via GNU time
+# wall seconds (bash's microsecond clock) and peak RSS (MiB, from GNU time) of a command
 measure() {
-  /usr/bin/time -f '%e %M' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
-  read -r secs kib <"$tmp/time"
-  echo "$secs $((kib / 1024))"
+  local t0=$EPOCHREALTIME
+  /usr/bin/time -f '%M' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+  local t1=$EPOCHREALTIME
+  read -r kib <"$tmp/time"
+  awk -v a="$t0" -v b="$t1" -v k="$kib" 'BEGIN { printf "%.3f %d\n", b - a, k / 1024 }'
 }
 
 echo "| case | config | features | PyRadiomics execute (s) | radiomics (s) | ratio | PyRadiomics process (s) | radiomics process (s) | ratio | PyRadiomics peak (MiB) | radiomics peak (MiB) | ratio |"

@@ -169,12 +169,25 @@ impl Timings {
 #[derive(Debug, Clone, Default)]
 pub struct Extractor {
     settings: Settings,
+    /// A pool of `threads` workers when the settings bound them (the `threads` extension key).
+    pool: Option<std::sync::Arc<rayon::ThreadPool>>,
 }
 
 impl Extractor {
-    /// An extractor with these settings.
+    /// An extractor with these settings. With the `threads` setting, it keeps a pool of that many worker
+    /// threads for its extractions (falling back to the caller's pool if the threads cannot be started).
     pub fn new(settings: Settings) -> Extractor {
-        Extractor { settings }
+        let threads = settings.params().threads;
+        let pool = (threads > 0)
+            .then(|| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .ok()
+            })
+            .flatten()
+            .map(std::sync::Arc::new);
+        Extractor { settings, pool }
     }
 
     /// The settings.
@@ -201,6 +214,25 @@ impl Extractor {
     /// As [`extract_with_progress`](Self::extract_with_progress), recording the time of each stage in
     /// `timings`.
     pub fn extract_timed(
+        &self,
+        image: &Image,
+        labels: &Image,
+        progress: Progress<'_>,
+        timings: &mut Timings,
+    ) -> Result<Features> {
+        self.run(image, labels, progress, timings)
+    }
+
+    /// Runs `f` (which may spread work over threads) in this extractor's pool, if it has one. Only the
+    /// parallel parts go there: the progress callback is always called on the caller's thread.
+    fn in_pool<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
+        match &self.pool {
+            Some(pool) => pool.install(f),
+            None => f(),
+        }
+    }
+
+    fn run(
         &self,
         image: &Image,
         labels: &Image,
@@ -299,25 +331,27 @@ impl Extractor {
         let roi = crop3(roi_mask.roi(), &bbox);
         for it in self.settings.image_types() {
             let derived = timings.time(format!("filter {}", it.kind.name()), || {
-                derive_images(it.kind, &image, &roi_mask, &bbox, &it.params)
+                self.in_pool(|| derive_images(it.kind, &image, &roi_mask, &bbox, &it.params))
             })?;
             // Derived images are independent: computed in parallel (within the caller's rayon pool), then
             // appended in order, so the output is the same whatever the number of threads.
-            let parts: Vec<Result<(Features, Timings)>> = derived
-                .par_iter()
-                .map(|(type_name, derived_image)| {
-                    let mut part = Features::new();
-                    let mut part_timings = Timings::default();
-                    let d = Derived {
-                        name: type_name,
-                        image: derived_image.data(),
-                        roi,
-                        spacing: derived_image.spacing(),
-                    };
-                    compute_classes(&mut part, d, &it.params, classes, &mut part_timings)?;
-                    Ok((part, part_timings))
-                })
-                .collect();
+            let parts: Vec<Result<(Features, Timings)>> = self.in_pool(|| {
+                derived
+                    .par_iter()
+                    .map(|(type_name, derived_image)| {
+                        let mut part = Features::new();
+                        let mut part_timings = Timings::default();
+                        let d = Derived {
+                            name: type_name,
+                            image: derived_image.data(),
+                            roi,
+                            spacing: derived_image.spacing(),
+                        };
+                        compute_classes(&mut part, d, &it.params, classes, &mut part_timings)?;
+                        Ok((part, part_timings))
+                    })
+                    .collect()
+            });
             for part in parts {
                 let (features, part_timings) = part?;
                 out.extend_prefixed("", &features);

@@ -180,6 +180,10 @@ pub struct Params {
     pub lbp3d_icosphere_subdivision: usize,
     /// `voxelArrayShift` (default 0): added to intensities for Energy, TotalEnergy and RootMeanSquared.
     pub voxel_array_shift: f64,
+    /// `threads` — an extension of this library, not a PyRadiomics key: the most worker threads one
+    /// extraction uses (default 0: those of the caller's thread pool, one per core unless the caller
+    /// installed a smaller pool). Features are identical for any value.
+    pub threads: usize,
 }
 
 impl Default for Params {
@@ -216,6 +220,7 @@ impl Default for Params {
             lbp3d_icosphere_radius: 1.0,
             lbp3d_icosphere_subdivision: 1,
             voxel_array_shift: 0.0,
+            threads: 0,
         }
     }
 }
@@ -259,6 +264,7 @@ pub const SETTING_KEYS: &[&str] = &[
     "symmetricalGLCM",
     "weightingNorm",
     "gldm_a",
+    "threads",
 ];
 
 /// Keys PyRadiomics knows whose behaviour this library does not provide: naming one is an error, never
@@ -495,6 +501,7 @@ impl Params {
                     })?);
                 }
                 "gldm_a" => self.texture.gldm_a = as_usize(k, v, 0)? as f64,
+                "threads" => self.threads = as_usize(k, v, 0)?,
                 _ => unreachable!("every key of SETTING_KEYS is handled"),
             }
         }

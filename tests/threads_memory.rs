@@ -34,6 +34,11 @@ fn multi_threaded_equals_single_threaded_bit_for_bit() {
     let four = in_pool(4, || ex.extract(&image, &mask).unwrap());
     assert_eq!(one.len(), 1781);
     assert_bit_identical(&one, &four);
+    // The `threads` setting bounds an extractor's own pool, with the same result.
+    let mut bounded = Settings::from_file(dir.join("reference/params/filters.yaml")).unwrap();
+    bounded.set("threads", 2.into()).unwrap();
+    let two = Extractor::new(bounded).extract(&image, &mask).unwrap();
+    assert_bit_identical(&one, &two);
 }
 
 /// Resident memory of this process in bytes (Linux), or `None` elsewhere.
