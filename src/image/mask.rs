@@ -108,21 +108,32 @@ impl Mask {
     }
 }
 
-/// The bounding box of the `true` voxels of `roi`, or `None` when there are none.
+/// The bounding box of the `true` voxels of `roi`, or `None` when there are none. One pass over the
+/// x-rows; within a row only the first and last ROI voxels are looked for.
 pub fn bounding_box(roi: ArrayView3<'_, bool>) -> Option<BoundingBox> {
     let mut lower = [usize::MAX; 3];
     let mut upper = [0usize; 3];
-    for a in 0..3 {
-        let lanes: Vec<bool> = roi
-            .axis_iter(Axis(a))
-            .map(|plane| plane.iter().any(|&b| b))
-            .collect();
-        let first = lanes.iter().position(|&b| b)?;
-        let last = lanes.iter().rposition(|&b| b)?;
-        lower[a] = first;
-        upper[a] = last;
+    let mut any = false;
+    for ((z, y), row) in roi
+        .lanes(Axis(2))
+        .into_iter()
+        .enumerate()
+        .map(|(k, row)| ((k / roi.dim().1, k % roi.dim().1), row))
+    {
+        let first = match row.iter().position(|&b| b) {
+            Some(f) => f,
+            None => continue,
+        };
+        let last = row.iter().rposition(|&b| b).expect("a true voxel exists");
+        any = true;
+        for (a, v) in [(0, z), (1, y)] {
+            lower[a] = lower[a].min(v);
+            upper[a] = upper[a].max(v);
+        }
+        lower[2] = lower[2].min(first);
+        upper[2] = upper[2].max(last);
     }
-    Some(BoundingBox { lower, upper })
+    any.then_some(BoundingBox { lower, upper })
 }
 
 /// Checks that a mask lies on the image's grid, as ITK does before a filter reads both: the same size, and
