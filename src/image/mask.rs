@@ -51,6 +51,16 @@ impl Mask {
     pub fn from_labels(labels: &Image, label: i64) -> Result<Mask> {
         let data = labels.data();
         let target = label as f64;
+        // Values read from an integer datatype are integers: only membership to compute.
+        let stored_as_integer = labels.pixel_type().is_some_and(|t| {
+            !matches!(t, super::io::DataType::F32 | super::io::DataType::F64)
+        });
+        if stored_as_integer {
+            return Ok(Mask {
+                roi: data.mapv(|v| v == target),
+                geometry: *labels.geometry(),
+            });
+        }
         // One pass: membership, and the integer check (a NaN fails `v == v.trunc()` too).
         let mut all_integer = true;
         let roi = data.mapv(|v| {
