@@ -2,10 +2,10 @@
 //!
 //! | name            | model                                                   | scikit-learn counterpart            |
 //! |-----------------|---------------------------------------------------------|-------------------------------------|
-//! | `lda`           | linear discriminant analysis ([`lda`](super::lda))      | `LinearDiscriminantAnalysis()`      |
-//! | `svm`           | RBF SVM, Platt probabilities ([`svm`](super::svm))      | `SVC(C, gamma, probability=True)`   |
-//! | `random_forest` | probability forest ([`tree`](super::tree))              | `RandomForestClassifier(n)`         |
-//! | `logistic`      | L2 logistic regression ([`logistic`](super::logistic))  | `LogisticRegression(C)`             |
+//! | `lda`           | linear discriminant analysis ([`super::lda`])      | `LinearDiscriminantAnalysis()`      |
+//! | `svm`           | RBF SVM, Platt probabilities ([`super::svm`])      | `SVC(C, gamma, probability=True)`   |
+//! | `random_forest` | probability forest ([`super::tree`])              | `RandomForestClassifier(n)`         |
+//! | `logistic`      | L2 logistic regression ([`super::logistic`])  | `LogisticRegression(C)`             |
 
 use ndarray::{ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
