@@ -241,6 +241,29 @@ impl Extractor {
     ) -> Result<Features> {
         let p = self.settings.params();
         let mask = timings.time("mask", || select_label(labels, p.label))?;
+        self.run_mask(image, mask, progress, timings)
+    }
+
+    /// As [`extract_timed`](Self::extract_timed), with the ROI already selected (e.g. by
+    /// [`read_mask`](crate::image::io::read_mask), which reads a label file straight into a mask).
+    pub fn extract_mask_timed(
+        &self,
+        image: &Image,
+        mask: Mask,
+        progress: Progress<'_>,
+        timings: &mut Timings,
+    ) -> Result<Features> {
+        self.run_mask(image, mask, progress, timings)
+    }
+
+    fn run_mask(
+        &self,
+        image: &Image,
+        mask: Mask,
+        progress: Progress<'_>,
+        timings: &mut Timings,
+    ) -> Result<Features> {
+        let p = self.settings.params();
         if let Err(e) = check_same_grid(
             (image.geometry(), image.size()),
             (mask.geometry(), mask.size()),

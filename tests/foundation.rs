@@ -357,3 +357,37 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn read_mask_equals_selecting_the_label_of_the_label_image() {
+    let data = require_data!();
+    let path = data.join("pyradiomics/nifti/brain1_label.nii.gz");
+    let direct = radiomics::image::io::read_mask(&path, 1).unwrap();
+    let selected = radiomics::extract::select_label(&read_image(&path).unwrap(), 1).unwrap();
+    assert_eq!(direct, selected);
+    let e = radiomics::image::io::read_mask(&path, 7).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::EmptyRoi);
+    assert!(
+        e.message().contains("label 7 is not present") && e.message().contains("labels present: 1"),
+        "{e}"
+    );
+    // A label image with a fractional value is refused by both paths.
+    let d = temp_dir("fractional");
+    let (img, _) = cube([4, 4, 4], [1.0; 3]);
+    let mut labels = img.data().mapv(|_| 0.0);
+    labels[[1, 1, 1]] = 1.0;
+    labels[[2, 2, 2]] = 0.5;
+    let p = d.join("m.nii.gz");
+    write_nifti(
+        &p,
+        &Image::new(labels, *img.geometry()).unwrap(),
+        WriteType::F32,
+    )
+    .unwrap();
+    let e = radiomics::image::io::read_mask(&p, 1).unwrap_err();
+    assert!(
+        e.message()
+            .contains("non-integer value 0.5 at voxel (x=2, y=2, z=2)"),
+        "{e}"
+    );
+}

@@ -52,9 +52,9 @@ impl Mask {
         let data = labels.data();
         let target = label as f64;
         // Values read from an integer datatype are integers: only membership to compute.
-        let stored_as_integer = labels.pixel_type().is_some_and(|t| {
-            !matches!(t, super::io::DataType::F32 | super::io::DataType::F64)
-        });
+        let stored_as_integer = labels
+            .pixel_type()
+            .is_some_and(|t| !matches!(t, super::io::DataType::F32 | super::io::DataType::F64));
         if stored_as_integer {
             return Ok(Mask {
                 roi: data.mapv(|v| v == target),

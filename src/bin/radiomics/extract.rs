@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use radiomics::case::{check_modality_name, Case};
-use radiomics::{image::io::read_image, Error, ErrorKind, Extractor, Result, Timings};
+use radiomics::image::io::{read_image, read_mask};
+use radiomics::{Error, ErrorKind, Extractor, Result, Timings};
 
 /// Output formats.
 #[derive(Clone, Copy, ValueEnum)]
@@ -94,20 +95,25 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
         let img = timings.time(stage, || read_image(&p).map_err(|e| e.context(&flag)))?;
         loaded.push((m, img));
     }
-    let mask = timings.time("load mask", || {
-        read_image(&args.mask).map_err(|e| e.context("--mask"))
-    })?;
+    let label = extractor.default_settings().params().label;
     let features = if multi {
+        let mask = timings.time("load mask", || {
+            read_image(&args.mask).map_err(|e| e.context("--mask"))
+        })?;
         let images = loaded
             .into_iter()
             .map(|(m, img)| (m.expect("every image is named"), img))
             .collect();
         extractor.extract(&Case { images, mask })?
     } else {
+        // One image: the label file is read straight into the ROI mask.
+        let mask = timings.time("load mask", || {
+            read_mask(&args.mask, label).map_err(|e| e.context("--mask"))
+        })?;
         let (_, image) = loaded.pop().expect("one image");
-        Extractor::new(extractor.default_settings().clone()).extract_timed(
+        Extractor::new(extractor.default_settings().clone()).extract_mask_timed(
             &image,
-            &mask,
+            mask,
             &mut |_| true,
             &mut timings,
         )?

@@ -11,6 +11,21 @@ use std::path::Path;
 use super::Image;
 use crate::error::{Error, Result};
 
+/// The ROI `label` of a label image file, read without holding the whole label image as `f64` for NIfTI
+/// files (other formats are read whole, then selected). Errors as [`crate::extract::select_label`].
+pub fn read_mask(path: impl AsRef<Path>, label: i64) -> Result<crate::image::Mask> {
+    let path = path.as_ref();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if name.ends_with(".nii") || name.ends_with(".nii.gz") {
+        nifti::read_nifti_mask(path, label)
+    } else {
+        crate::extract::select_label(&read_image(path)?, label)
+    }
+}
+
 /// Reads a 3D scalar volume from a NIfTI-1 (`.nii`, `.nii.gz`) or NRRD (`.nrrd`) file.
 pub fn read_image(path: impl AsRef<Path>) -> Result<Image> {
     let path = path.as_ref();
@@ -93,6 +108,18 @@ impl DataType {
 /// Converts `n` packed elements of `dtype` to `f64`. `little` says the byte order. `bytes` must hold at
 /// least `n * dtype.size()` bytes (checked by the callers).
 pub(crate) fn decode(bytes: &[u8], dtype: DataType, little: bool, n: usize) -> Vec<f64> {
+    decode_with(bytes, dtype, little, n, |v| v)
+}
+
+/// As [`decode`], passing each value through `f` (so that a label image can become a mask without an
+/// `f64` copy of the whole volume).
+pub(crate) fn decode_with<T>(
+    bytes: &[u8],
+    dtype: DataType,
+    little: bool,
+    n: usize,
+    mut f: impl FnMut(f64) -> T,
+) -> Vec<T> {
     macro_rules! conv {
         ($t:ty) => {{
             const W: usize = std::mem::size_of::<$t>();
@@ -100,18 +127,18 @@ pub(crate) fn decode(bytes: &[u8], dtype: DataType, little: bool, n: usize) -> V
                 .chunks_exact(W)
                 .map(|c| {
                     let a: [u8; W] = c.try_into().expect("chunk of exact width");
-                    (if little {
+                    f((if little {
                         <$t>::from_le_bytes(a)
                     } else {
                         <$t>::from_be_bytes(a)
-                    }) as f64
+                    }) as f64)
                 })
                 .collect()
         }};
     }
     match dtype {
-        DataType::U8 => bytes[..n].iter().map(|&b| b as f64).collect(),
-        DataType::I8 => bytes[..n].iter().map(|&b| b as i8 as f64).collect(),
+        DataType::U8 => bytes[..n].iter().map(|&b| f(b as f64)).collect(),
+        DataType::I8 => bytes[..n].iter().map(|&b| f(b as i8 as f64)).collect(),
         DataType::U16 => conv!(u16),
         DataType::I16 => conv!(i16),
         DataType::U32 => conv!(u32),

@@ -18,9 +18,9 @@ use std::path::Path;
 
 use ndarray::Array3;
 
-use super::{decode, read_maybe_gzip, DataType};
+use super::{decode, decode_with, read_maybe_gzip, DataType};
 use crate::error::{Error, Result};
-use crate::image::{Geometry, Image};
+use crate::image::{Geometry, Image, Mask};
 
 /// Volumes above this many voxels are refused before allocation (about 16 GiB of f64).
 pub const MAX_VOXELS: usize = 1 << 31;
@@ -115,7 +115,20 @@ fn datatype(code: i16) -> Result<DataType> {
     })
 }
 
-fn parse(bytes: &[u8]) -> Result<Parsed> {
+/// What the header says about the voxel data, checked against the file.
+struct Layout {
+    dims: [usize; 4],
+    per_volume: usize,
+    total: usize,
+    dtype: DataType,
+    offset: usize,
+    little: bool,
+    /// `(scl_slope, scl_inter)` when they change values.
+    scale: Option<(f64, f64)>,
+    geometry: Geometry,
+}
+
+fn layout(bytes: &[u8]) -> Result<Layout> {
     if bytes.len() < 348 {
         return Err(Error::format(format!(
             "file is {} bytes long, shorter than a NIfTI-1 header (348 bytes)",
@@ -205,31 +218,106 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
     let geometry = geometry(&header)?;
 
     let little = header.endianness == nifti::Endianness::Little;
-    let mut values = decode(&bytes[offset..], dtype, little, total);
     let (slope, inter) = (header.scl_slope as f64, header.scl_inter as f64);
-    let mut pixel_type = Some(dtype);
-    if slope != 0.0 && slope.is_finite() && inter.is_finite() && !(slope == 1.0 && inter == 0.0) {
-        for v in &mut values {
-            *v = *v * slope + inter;
-        }
-        pixel_type = None;
-    }
+    let scale =
+        (slope != 0.0 && slope.is_finite() && inter.is_finite() && !(slope == 1.0 && inter == 0.0))
+            .then_some((slope, inter));
+    Ok(Layout {
+        dims: [nx, ny, nz, nt],
+        per_volume,
+        total,
+        dtype,
+        offset,
+        little,
+        scale,
+        geometry,
+    })
+}
+
+fn parse(bytes: &[u8]) -> Result<Parsed> {
+    let l = layout(bytes)?;
+    let [nx, ny, nz, nt] = l.dims;
+    let values = match l.scale {
+        Some((slope, inter)) => decode_with(&bytes[l.offset..], l.dtype, l.little, l.total, |v| {
+            v * slope + inter
+        }),
+        None => decode(&bytes[l.offset..], l.dtype, l.little, l.total),
+    };
+    // ITK reads rescaled data as float: the stored type is kept only for unscaled values.
+    let pixel_type = l.scale.is_none().then_some(l.dtype);
     // A 3D file moves its values into the array; only 4D files are split (and copied) per volume.
     let volumes = if nt == 1 {
         vec![Array3::from_shape_vec((nz, ny, nx), values).expect("shape matches length")]
     } else {
         values
-            .chunks_exact(per_volume)
+            .chunks_exact(l.per_volume)
             .map(|c| {
                 Array3::from_shape_vec((nz, ny, nx), c.to_vec()).expect("shape matches length")
             })
             .collect()
     };
     Ok(Parsed {
-        geometry,
+        geometry: l.geometry,
         volumes,
         pixel_type,
     })
+}
+
+/// The ROI `label` of a 3D NIfTI label image, decoded straight into a mask (one byte per voxel rather than
+/// an `f64` copy of the label image). Errors as [`crate::extract::select_label`]: a non-integer value, an
+/// empty label image, or a label that is absent (naming the labels present).
+pub fn read_nifti_mask(path: impl AsRef<Path>, label: i64) -> Result<Mask> {
+    let path = path.as_ref();
+    let at = |e: Error| e.context(format!("'{}'", path.display()));
+    let bytes = read_maybe_gzip(path)?;
+    let l = layout(&bytes).map_err(at)?;
+    let [nx, ny, nz, nt] = l.dims;
+    if nt != 1 {
+        return Err(at(Error::format(format!(
+            "a 4D image with {nt} volumes cannot be a mask"
+        ))));
+    }
+    let (slope, inter) = l.scale.unwrap_or((1.0, 0.0));
+    let target = label as f64;
+    let mut first_bad = None;
+    let mut present = std::collections::BTreeSet::new();
+    let mut index = 0usize;
+    let roi = decode_with(&bytes[l.offset..], l.dtype, l.little, l.total, |v| {
+        let v = if l.scale.is_some() {
+            v * slope + inter
+        } else {
+            v
+        };
+        if first_bad.is_none() && !(v.is_finite() && v == v.trunc()) {
+            first_bad = Some((index, v));
+        }
+        if v != 0.0 && present.len() <= 20 {
+            present.insert(v as i64);
+        }
+        index += 1;
+        v == target
+    });
+    if let Some((i, v)) = first_bad {
+        let (x, y, z) = (i % nx, (i / nx) % ny, i / (nx * ny));
+        return Err(at(Error::format(format!(
+            "mask holds the non-integer value {v} at voxel (x={x}, y={y}, z={z}); masks must be integer label images"
+        ))));
+    }
+    if !roi.iter().any(|&b| b) {
+        if present.is_empty() {
+            return Err(at(Error::empty_roi(
+                "the mask is empty: no voxel is labelled (nothing is segmented)",
+            )));
+        }
+        let shown: Vec<String> = present.iter().take(20).map(i64::to_string).collect();
+        return Err(at(Error::empty_roi(format!(
+            "label {label} is not present in the mask; labels present: {}{}",
+            shown.join(", "),
+            if present.len() > 20 { ", ..." } else { "" }
+        ))));
+    }
+    let roi = Array3::from_shape_vec((nz, ny, nx), roi).expect("shape matches length");
+    Mask::from_array(roi, l.geometry).map_err(at)
 }
 
 #[allow(clippy::needless_range_loop)] // small fixed-size matrices read clearer by index
