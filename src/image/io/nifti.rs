@@ -18,19 +18,25 @@ use std::path::Path;
 
 use ndarray::Array3;
 
-use super::{decode, read_maybe_gzip, DataType};
+use super::{decode, maybe_inflate, read_maybe_gzip, DataType, ReadOptions};
 use crate::error::{Error, Result};
 use crate::image::{Geometry, Image};
 
-/// Volumes above this many voxels are refused before allocation (about 16 GiB of f64).
+/// The default voxel limit of the readers ([`ReadOptions::max_voxels`]): volumes above this many voxels are
+/// refused before allocation (about 16 GiB of f64).
 pub const MAX_VOXELS: usize = 1 << 31;
 
 /// Reads a 3D NIfTI-1 image. A 4D file with more than one volume is an error: use
 /// [`read_nifti_volumes`].
 pub fn read_nifti(path: impl AsRef<Path>) -> Result<Image> {
+    read_nifti_with(path, &ReadOptions::default())
+}
+
+/// As [`read_nifti`], with the limits of `options`.
+pub fn read_nifti_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Image> {
     let path = path.as_ref();
-    let bytes = read_maybe_gzip(path)?;
-    let parsed = parse(&bytes).map_err(|e| e.context(format!("'{}'", path.display())))?;
+    let bytes = read_maybe_gzip(path, options.max_inflated_bytes())?;
+    let parsed = parse(&bytes, options).map_err(|e| e.context(format!("'{}'", path.display())))?;
     if parsed.volumes.len() != 1 {
         return Err(Error::format(format!(
             "'{}' is a 4D image with {} volumes; a 3D image is needed here (4D diffusion data is read by `radiomics dti`)",
@@ -49,8 +55,9 @@ pub fn read_nifti(path: impl AsRef<Path>) -> Result<Image> {
 /// geometry.
 pub fn read_nifti_volumes(path: impl AsRef<Path>) -> Result<(Geometry, Vec<Array3<f64>>)> {
     let path = path.as_ref();
-    let bytes = read_maybe_gzip(path)?;
-    let parsed = parse(&bytes).map_err(|e| e.context(format!("'{}'", path.display())))?;
+    let options = ReadOptions::default();
+    let bytes = read_maybe_gzip(path, options.max_inflated_bytes())?;
+    let parsed = parse(&bytes, &options).map_err(|e| e.context(format!("'{}'", path.display())))?;
     parsed
         .geometry
         .validate()
@@ -60,7 +67,20 @@ pub fn read_nifti_volumes(path: impl AsRef<Path>) -> Result<(Geometry, Vec<Array
 
 /// Parses a NIfTI-1 file held in memory (already inflated).
 pub fn read_nifti_bytes(bytes: &[u8]) -> Result<Image> {
-    let parsed = parse(bytes)?;
+    read_nifti_bytes_with(bytes, &ReadOptions::default())
+}
+
+/// Parses a NIfTI-1 file held in memory, plain or gzip-compressed (`.nii.gz` content), with the limits of
+/// `options`.
+pub fn read_nifti_bytes_with(bytes: &[u8], options: &ReadOptions) -> Result<Image> {
+    let inflated;
+    let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
+        inflated = maybe_inflate(bytes.to_vec(), options.max_inflated_bytes())?;
+        &inflated[..]
+    } else {
+        bytes
+    };
+    let parsed = parse(bytes, options)?;
     if parsed.volumes.len() != 1 {
         return Err(Error::format(format!(
             "4D image with {} volumes; a 3D image is needed here",
@@ -115,7 +135,7 @@ fn datatype(code: i16) -> Result<DataType> {
     })
 }
 
-fn parse(bytes: &[u8]) -> Result<Parsed> {
+fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Parsed> {
     if bytes.len() < 348 {
         return Err(Error::format(format!(
             "file is {} bytes long, shorter than a NIfTI-1 header (348 bytes)",
@@ -157,27 +177,14 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
         )));
     }
     let (nx, ny, nz, nt) = (dims[0], dims[1], dims[2], dims[3]);
-    let per_volume = nx
-        .checked_mul(ny)
-        .and_then(|v| v.checked_mul(nz))
-        .filter(|&v| v <= MAX_VOXELS)
-        .ok_or_else(|| {
-            Error::new(
-                crate::ErrorKind::LimitExceeded,
-                format!("volume of {nx}x{ny}x{nz} voxels exceeds the limit of {MAX_VOXELS} voxels"),
-            )
-        })?;
-    let total = per_volume
-        .checked_mul(nt)
-        .filter(|&v| v <= MAX_VOXELS)
-        .ok_or_else(|| {
-            Error::new(
-                crate::ErrorKind::LimitExceeded,
-                format!(
-                    "{nt} volumes of {nx}x{ny}x{nz} voxels exceed the limit of {MAX_VOXELS} voxels"
-                ),
-            )
-        })?;
+    let per_volume = options.check_voxels(
+        nx.checked_mul(ny).and_then(|v| v.checked_mul(nz)),
+        &format!("volume of {nx}x{ny}x{nz} voxels"),
+    )?;
+    let total = options.check_voxels(
+        per_volume.checked_mul(nt),
+        &format!("{nt} volumes of {nx}x{ny}x{nz} voxels"),
+    )?;
     let dtype = datatype(header.datatype)?;
     if header.bitpix as usize != dtype.size() * 8 {
         return Err(Error::format(format!(
@@ -205,7 +212,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
     let geometry = geometry(&header)?;
 
     let little = header.endianness == nifti::Endianness::Little;
-    let mut values = decode(&bytes[offset..], dtype, little, total);
+    let mut values = decode(&bytes[offset..], dtype, little, total)?;
     let (slope, inter) = (header.scl_slope as f64, header.scl_inter as f64);
     let mut pixel_type = Some(dtype);
     if slope != 0.0 && slope.is_finite() && inter.is_finite() && !(slope == 1.0 && inter == 0.0) {
