@@ -116,8 +116,11 @@ fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Image> {
     let payload = &bytes[pos..];
     let data = match field(&fields, "encoding").unwrap_or("raw") {
         "raw" => payload.to_vec(),
-        "gzip" | "gz" => inflate(payload, n.saturating_mul(dtype.size()).saturating_add(1 << 20))
-            .map_err(|e| e.context("NRRD data"))?,
+        "gzip" | "gz" => inflate(
+            payload,
+            n.saturating_mul(dtype.size()).saturating_add(1 << 20),
+        )
+        .map_err(|e| e.context("NRRD data"))?,
         other => {
             return Err(Error::format(format!(
                 "unsupported NRRD encoding '{other}'"
