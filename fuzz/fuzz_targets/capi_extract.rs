@@ -47,13 +47,21 @@ fuzz_target!(|data: &[u8]| {
     let flags = b.byte();
     let bin = b.byte();
     let label = b.byte() % 4;
-    let spacing = if flags & 1 != 0 { b.f64s::<3>() } else { [1.0; 3] };
+    let spacing = if flags & 1 != 0 {
+        b.f64s::<3>()
+    } else {
+        [1.0; 3]
+    };
     let direction = if flags & 2 != 0 {
         b.f64s::<9>()
     } else {
         [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
     };
-    let origin = if flags & 4 != 0 { b.f64s::<3>() } else { [0.0; 3] };
+    let origin = if flags & 4 != 0 {
+        b.f64s::<3>()
+    } else {
+        [0.0; 3]
+    };
     let n = dims[0] * dims[1] * dims[2];
     let size = match dtype {
         1 | 2 => 1,
@@ -69,7 +77,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let mask_pattern = &rest[split..];
 
-    unsafe {
+    {
         let mut image = null_mut();
         let st = rad_image_from_buffer(
             voxels.as_ptr().cast(),
@@ -122,7 +130,11 @@ fuzz_target!(|data: &[u8]| {
             rad_settings_set_bin_width(settings, bin as f64 / 16.0)
         };
         assert_ne!(st, rad_status::RadInternal);
-        assert_eq!(rad_settings_set_label(settings, label as i64), rad_status::RadOk);
+        // Label 0 is refused (RAD_UNSUPPORTED_SETTING); the default, 1, is kept.
+        assert_ne!(
+            rad_settings_set_label(settings, label as i64),
+            rad_status::RadInternal
+        );
         if flags & 32 != 0 {
             assert_eq!(set("force2D", "true"), rad_status::RadOk);
         }
@@ -135,7 +147,11 @@ fuzz_target!(|data: &[u8]| {
 
         let mut features = null_mut();
         let st = rad_extract(settings, image, mask, &mut features);
-        assert_ne!(st, rad_status::RadInternal, "extraction panicked or broke an invariant");
+        assert_ne!(
+            st,
+            rad_status::RadInternal,
+            "extraction panicked or broke an invariant"
+        );
         if st == rad_status::RadOk {
             assert!(rad_features_count(features) > 0);
             let mut csv = null_mut();

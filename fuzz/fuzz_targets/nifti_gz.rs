@@ -7,7 +7,9 @@ use radiomics::image::io::nifti::read_nifti_bytes_with;
 use radiomics::image::io::ReadOptions;
 
 fuzz_target!(|data: &[u8]| {
-    let options = ReadOptions { max_voxels: 1 << 16 };
+    let options = ReadOptions {
+        max_voxels: 1 << 16,
+    };
     let owned;
     let data = if data.starts_with(&[0x1f, 0x8b]) {
         data
