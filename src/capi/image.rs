@@ -374,6 +374,30 @@ mod tests {
     }
 
     #[test]
+    fn more_voxels_than_the_limit_is_limit_exceeded_before_reading() {
+        // 2^33 one-byte voxels claimed for a one-byte buffer: refused before the buffer is read.
+        let dims = [1usize << 16, 1 << 16, 2];
+        let mut img = null_mut();
+        let st = rad_image_from_buffer(
+            [1u8].as_ptr().cast(),
+            1 << 33,
+            rad_dtype::RadUint8 as i32,
+            dims.as_ptr(),
+            [1.0; 3].as_ptr(),
+            [0.0; 3].as_ptr(),
+            ID.as_ptr(),
+            &mut img,
+        );
+        assert_eq!(st, rad_status::RadLimitExceeded);
+        assert!(img.is_null());
+        // SAFETY: the message is a NUL-terminated string owned by this thread.
+        let msg = unsafe { std::ffi::CStr::from_ptr(crate::capi::rad_last_error_message()) };
+        assert!(msg
+            .to_string_lossy()
+            .contains("exceeds the limit of 2147483648 voxels"));
+    }
+
+    #[test]
     fn nulls_are_refused() {
         assert_eq!(
             rad_image_load(null(), &mut null_mut()),
