@@ -32,8 +32,10 @@ use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape, shape2
 use crate::filters;
 use crate::image::io::DataType;
 use crate::image::{check_same_grid, BoundingBox, Image, Mask};
-use crate::preprocess::discretise;
-use crate::preprocess::resample::{resample_image_and_mask, resample_mask, Interpolator};
+use crate::preprocess::discretise::{self, discretise_limited};
+use crate::preprocess::resample::{
+    resample_grid, resample_image_and_mask, resample_mask, Interpolator,
+};
 use crate::settings::{ImageType, Params, ResegmentMode, Selection, Settings};
 
 /// An ordered list of named feature values, as PyRadiomics returns them.
@@ -240,6 +242,8 @@ impl Extractor {
         timings: &mut Timings,
     ) -> Result<Features> {
         let p = self.settings.params();
+        check_volume("the image", image.size(), p)?;
+        check_volume("the mask", labels.size(), p)?;
         let mask = timings.time("mask", || select_label(labels, p.label))?;
         self.run_mask(image, mask, progress, timings)
     }
@@ -286,6 +290,8 @@ impl Extractor {
             })?);
         }
         let mask = if let Some(spacing) = p.resampled_pixel_spacing {
+            let (_, size) = resample_grid(&mask, spacing, p.pad_distance)?;
+            check_volume("the resampled grid", size, p)?;
             let (resampled_image, resampled_mask) = timings.time("resample", || {
                 resample_image_and_mask(
                     &image,
@@ -555,6 +561,67 @@ pub fn resegment(image: &Image, mask: &Mask, range: &[f64], mode: ResegmentMode)
     Mask::from_array(roi, *mask.geometry())
 }
 
+/// The limits `maxVoxels` and `maxMemoryMB` on a volume of `size` voxels (x, y, z) held as `f64`.
+fn check_volume(what: &str, size: [usize; 3], p: &Params) -> Result<()> {
+    let voxels = size[0]
+        .checked_mul(size[1])
+        .and_then(|v| v.checked_mul(size[2]));
+    let fits = voxels.is_some_and(|v| {
+        v <= p.max_voxels && v.checked_mul(8).is_some_and(|b| b <= p.max_memory_bytes())
+    });
+    if fits {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::LimitExceeded,
+            format!(
+                "{what} of {}x{}x{} voxels exceeds the limits of {} voxels (setting maxVoxels) or {} MiB (setting maxMemoryMB)",
+                size[0], size[1], size[2], p.max_voxels, p.max_memory_mb
+            ),
+        ))
+    }
+}
+
+/// The limit `maxMemoryMB` on the texture matrices of the classes in `wanted`: levels × levels × angles
+/// (GLCM), levels × longest run × angles (GLRLM) and levels × largest zone (GLSZM; a zone is at most as
+/// large as its level's voxel count), each of `f64`. Checked before any is allocated.
+fn check_texture_memory(
+    grey: &discretise::GreyLevels,
+    wanted: &[&(FeatureClass, Selection)],
+    p: &Params,
+) -> Result<()> {
+    let mut counts = vec![0usize; grey.max_level as usize + 1];
+    for &l in grey.levels.iter().filter(|&&l| l > 0) {
+        counts[l as usize] += 1;
+    }
+    let n = counts.iter().filter(|&&c| c > 0).count();
+    let largest_zone = counts.iter().copied().max().unwrap_or(0);
+    let angles = glcm::angles(grey, &p.texture).len().max(1);
+    let (sz, sy, sx) = grey.levels.dim();
+    let longest = sz.max(sy).max(sx);
+    for (class, _) in wanted {
+        let cells = match class {
+            FeatureClass::Glcm => n.checked_mul(n).and_then(|c| c.checked_mul(angles)),
+            FeatureClass::Glrlm => n.checked_mul(longest).and_then(|c| c.checked_mul(angles)),
+            FeatureClass::Glszm => (grey.max_level as usize).checked_mul(largest_zone),
+            _ => continue,
+        };
+        let bytes = cells.and_then(|c| c.checked_mul(8));
+        if bytes.is_none_or(|b| b > p.max_memory_bytes()) {
+            return Err(Error::new(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "the {} matrix of {n} grey levels would take {} MiB, more than the limit of {} MiB (setting maxMemoryMB; fewer levels with a larger binWidth or a smaller binCount)",
+                    class.name(),
+                    bytes.map_or("more than 2^64 bytes".into(), |b| (b >> 20).to_string()),
+                    p.max_memory_mb
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_finite(image: &Image, mask: &Mask, bb: &BoundingBox) -> Result<()> {
     let img = crop3(image.data(), bb);
     let roi = crop3(mask.roi(), bb);
@@ -786,8 +853,9 @@ fn compute_classes(
         return Ok(());
     }
     let grey = timings.time(format!("discretise {type_name}"), || {
-        discretise(image, roi, p.binning())
+        discretise_limited(image, roi, p.binning(), p.max_grey_levels)
     })?;
+    check_texture_memory(&grey, &wanted, p)?;
     for (class, selection) in wanted {
         let started = std::time::Instant::now();
         let values = match class {

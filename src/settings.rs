@@ -184,7 +184,22 @@ pub struct Params {
     /// extraction uses (default 0: those of the caller's thread pool, one per core unless the caller
     /// installed a smaller pool). Features are identical for any value.
     pub threads: usize,
+    /// `maxVoxels` (extension of this library, default 2^31): the most voxels an image, a mask or a
+    /// resampled grid may have; more is a [`LimitExceeded`](crate::ErrorKind::LimitExceeded) error.
+    pub max_voxels: usize,
+    /// `maxGreyLevels` (extension, default 65536): the most grey levels a discretisation may produce.
+    pub max_grey_levels: usize,
+    /// `maxMemoryMB` (extension, default 8192): the most memory, in MiB, one volume of `f64` or one texture
+    /// matrix (GLCM, GLRLM, GLSZM: levels × levels, runs or zone sizes × angles, of `f64`) may take.
+    pub max_memory_mb: usize,
 }
+
+/// The default of `maxVoxels`.
+pub const DEFAULT_MAX_VOXELS: usize = 1 << 31;
+/// The default of `maxGreyLevels`.
+pub const DEFAULT_MAX_GREY_LEVELS: usize = 1 << 16;
+/// The default of `maxMemoryMB`.
+pub const DEFAULT_MAX_MEMORY_MB: usize = 8192;
 
 impl Default for Params {
     fn default() -> Params {
@@ -221,6 +236,9 @@ impl Default for Params {
             lbp3d_icosphere_subdivision: 1,
             voxel_array_shift: 0.0,
             threads: 0,
+            max_voxels: DEFAULT_MAX_VOXELS,
+            max_grey_levels: DEFAULT_MAX_GREY_LEVELS,
+            max_memory_mb: DEFAULT_MAX_MEMORY_MB,
         }
     }
 }
@@ -265,6 +283,10 @@ pub const SETTING_KEYS: &[&str] = &[
     "weightingNorm",
     "gldm_a",
     "threads",
+    // Extensions of this library (PyRadiomics has no such limits).
+    "maxVoxels",
+    "maxGreyLevels",
+    "maxMemoryMB",
 ];
 
 /// Keys PyRadiomics knows whose behaviour this library does not provide: naming one is an error, never
@@ -375,6 +397,9 @@ impl Params {
                         ));
                     }
                 }
+                "maxVoxels" => self.max_voxels = as_usize(k, v, 1)?,
+                "maxGreyLevels" => self.max_grey_levels = as_usize(k, v, 1)?,
+                "maxMemoryMB" => self.max_memory_mb = as_usize(k, v, 1)?,
                 "binWidth" => self.bin_width = as_positive(k, v)?,
                 "binCount" => self.bin_count = Some(as_usize(k, v, 1)?),
                 "normalize" => self.normalize = as_bool(k, v)?,
@@ -508,6 +533,11 @@ impl Params {
         Ok(())
     }
 
+    /// `maxMemoryMB` in bytes.
+    pub fn max_memory_bytes(&self) -> usize {
+        self.max_memory_mb.saturating_mul(1 << 20)
+    }
+
     /// The discretisation: `binCount` when set, else `binWidth` (PyRadiomics' precedence).
     pub fn binning(&self) -> Binning {
         match self.bin_count {
@@ -531,6 +561,9 @@ impl Params {
             "resegmentRange" => self.resegment_range = None,
             "weightingNorm" => self.texture.weighting_norm = None,
             "sigma" => self.sigma.clear(),
+            "maxVoxels" => self.max_voxels = d.max_voxels,
+            "maxGreyLevels" => self.max_grey_levels = d.max_grey_levels,
+            "maxMemoryMB" => self.max_memory_mb = d.max_memory_mb,
             _ => {}
         }
     }

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_void};
 use ndarray::Array3;
 
 use crate::error::{Error, ErrorKind};
-use crate::image::io::{decode, read_image, DataType};
+use crate::image::io::{decode, read_image, DataType, ReadOptions};
 use crate::image::{Geometry, Image};
 
 use super::error::{array_arg, boundary, out_ptr, rad_status, str_arg, write_out};
@@ -101,7 +101,8 @@ pub extern "C" fn rad_image_load(path: *const c_char, out: *mut *mut rad_image) 
 ///
 /// On success `*out` receives a new image, owned by the caller and freed with `rad_image_free`; on
 /// failure `*out` is left as it was. Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a NULL pointer, an
-/// unknown dtype, zero dims, a `data_size` that disagrees with the dims, or an invalid geometry.
+/// unknown dtype, zero dims, a `data_size` that disagrees with the dims, or an invalid geometry;
+/// `RAD_LIMIT_EXCEEDED` for more than 2^31 voxels or when the memory for the copy cannot be allocated.
 /// Thread-safe.
 #[no_mangle]
 pub extern "C" fn rad_image_from_buffer(
@@ -140,6 +141,7 @@ pub extern "C" fn rad_image_from_buffer(
         let (Some(n), Some(bytes)) = (n, bytes) else {
             return Err(invalid(format!("dims {dims:?} overflow the address space")));
         };
+        ReadOptions::default().check_voxels(Some(n), &format!("dims {dims:?} (x, y, z)"))?;
         if bytes != data_size {
             return Err(invalid(format!(
                 "dims {dims:?} (x, y, z) of {} byte(s) per voxel need {bytes} bytes, but data_size is {data_size}",
@@ -149,7 +151,8 @@ pub extern "C" fn rad_image_from_buffer(
         // SAFETY: non-NULL, and by the C contract `data` points to `data_size` readable bytes, which we
         // have just checked equals the size the dims need.
         let raw = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), data_size) };
-        let values = decode(raw, dtype, cfg!(target_endian = "little"), n);
+        // The copy is allocated fallibly (`RAD_LIMIT_EXCEEDED` when the memory cannot be had).
+        let values = decode(raw, dtype, cfg!(target_endian = "little"), n)?;
         let array = Array3::from_shape_vec((dims[2], dims[1], dims[0]), values)
             .map_err(|e| Error::new(ErrorKind::Internal, format!("voxel array: {e}")))?;
         let geometry = Geometry {
@@ -368,6 +371,30 @@ mod tests {
         );
         assert_eq!(st, rad_status::RadInvalidArgument);
         assert!(img.is_null());
+    }
+
+    #[test]
+    fn more_voxels_than_the_limit_is_limit_exceeded_before_reading() {
+        // 2^33 one-byte voxels claimed for a one-byte buffer: refused before the buffer is read.
+        let dims = [1usize << 16, 1 << 16, 2];
+        let mut img = null_mut();
+        let st = rad_image_from_buffer(
+            [1u8].as_ptr().cast(),
+            1 << 33,
+            rad_dtype::RadUint8 as i32,
+            dims.as_ptr(),
+            [1.0; 3].as_ptr(),
+            [0.0; 3].as_ptr(),
+            ID.as_ptr(),
+            &mut img,
+        );
+        assert_eq!(st, rad_status::RadLimitExceeded);
+        assert!(img.is_null());
+        // SAFETY: the message is a NUL-terminated string owned by this thread.
+        let msg = unsafe { std::ffi::CStr::from_ptr(crate::capi::rad_last_error_message()) };
+        assert!(msg
+            .to_string_lossy()
+            .contains("exceeds the limit of 2147483648 voxels"));
     }
 
     #[test]

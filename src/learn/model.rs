@@ -133,8 +133,9 @@ fn canonical(v: &Value, out: &mut String) {
     }
 }
 
-/// The checksum of a model document (its `checksum` field ignored).
-fn checksum_of(doc: &Value) -> String {
+/// The checksum of a model document (its `checksum` field ignored): `fnv1a64:` and 16 hex digits of the
+/// FNV-1a hash of its canonical JSON (sorted keys, no whitespace).
+pub fn checksum_of(doc: &Value) -> String {
     let mut d = doc.clone();
     if let Value::Object(m) = &mut d {
         m.remove("checksum");

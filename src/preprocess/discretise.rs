@@ -60,6 +60,12 @@ impl GreyLevels {
 /// Bin edges for the ROI values `values` (PyRadiomics `getBinEdges`). `values` must not be empty and must be
 /// finite.
 pub fn bin_edges(values: &[f64], binning: Binning) -> Result<Vec<f64>> {
+    bin_edges_limited(values, binning, MAX_LEVELS)
+}
+
+/// As [`bin_edges`], refusing more than `max_levels` grey levels with a
+/// [`LimitExceeded`](crate::ErrorKind::LimitExceeded) error (setting `maxGreyLevels`).
+pub fn bin_edges_limited(values: &[f64], binning: Binning, max_levels: usize) -> Result<Vec<f64>> {
     if values.is_empty() {
         return Err(Error::empty_roi("no voxel values to discretise"));
     }
@@ -82,13 +88,13 @@ pub fn bin_edges(values: &[f64], binning: Binning) -> Result<Vec<f64>> {
             }
             let low = min - min.rem_euclid(w);
             let high = max + 2.0 * w;
+            // `as usize` saturates: an infinite or huge count is caught by the limit.
             let n = ((high - low) / w).ceil() as usize;
-            let limit = crate::preprocess::discretise::MAX_LEVELS;
-            if n > limit {
+            if n > max_levels {
                 return Err(Error::new(
                     crate::ErrorKind::LimitExceeded,
                     format!(
-                        "binWidth {w} over the ROI range [{min}, {max}] gives {n} grey levels, more than the limit of {limit}"
+                        "binWidth {w} over the ROI range [{min}, {max}] gives {n} grey levels, more than the limit of {max_levels} (setting maxGreyLevels)"
                     ),
                 ));
             }
@@ -103,10 +109,12 @@ pub fn bin_edges(values: &[f64], binning: Binning) -> Result<Vec<f64>> {
             if n == 0 {
                 return Err(Error::setting("binCount must be at least 1"));
             }
-            if n > MAX_LEVELS {
+            if n > max_levels {
                 return Err(Error::new(
                     crate::ErrorKind::LimitExceeded,
-                    format!("binCount {n} exceeds the limit of {MAX_LEVELS} grey levels"),
+                    format!(
+                        "binCount {n} exceeds the limit of {max_levels} grey levels (setting maxGreyLevels)"
+                    ),
                 ));
             }
             let (lo, hi) = if min == max {
@@ -123,7 +131,8 @@ pub fn bin_edges(values: &[f64], binning: Binning) -> Result<Vec<f64>> {
     }
 }
 
-/// The most grey levels a discretisation may produce; more is an error, not an attempted allocation.
+/// The most grey levels a discretisation may produce by default (setting `maxGreyLevels`); more is an
+/// error, not an attempted allocation.
 pub const MAX_LEVELS: usize = 1 << 16;
 
 /// `numpy.digitize(value, edges)` for ascending edges: how many edges are at or below `value`.
@@ -137,12 +146,22 @@ pub fn discretise(
     roi: ArrayView3<'_, bool>,
     binning: Binning,
 ) -> Result<GreyLevels> {
+    discretise_limited(image, roi, binning, MAX_LEVELS)
+}
+
+/// As [`discretise`], with at most `max_levels` grey levels (see [`bin_edges_limited`]).
+pub fn discretise_limited(
+    image: ArrayView3<'_, f64>,
+    roi: ArrayView3<'_, bool>,
+    binning: Binning,
+    max_levels: usize,
+) -> Result<GreyLevels> {
     let values: Vec<f64> = image
         .iter()
         .zip(roi.iter())
         .filter_map(|(&v, &m)| m.then_some(v))
         .collect();
-    let edges = bin_edges(&values, binning)?;
+    let edges = bin_edges_limited(&values, binning, max_levels)?;
     let mut levels = Array3::<u32>::zeros(image.raw_dim());
     let mut max_level = 0;
     Zip::from(&mut levels)

@@ -9,7 +9,45 @@ pub mod nrrd;
 use std::path::Path;
 
 use super::Image;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
+
+/// Limits a reader enforces before it allocates, so that a malformed or hostile file gives
+/// [`ErrorKind::LimitExceeded`] rather than an attempted huge allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The most voxels a file may hold (all volumes of a 4D file together). Voxels are held as `f64`, so
+    /// the memory of a volume is at most 8 bytes times this. Default [`nifti::MAX_VOXELS`] (2^31).
+    pub max_voxels: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> ReadOptions {
+        ReadOptions {
+            max_voxels: nifti::MAX_VOXELS,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// The most bytes a compressed file may inflate to: the largest voxel data the voxel limit allows
+    /// (8 bytes per voxel) plus 1 MiB for the header and its extensions.
+    pub fn max_inflated_bytes(&self) -> usize {
+        self.max_voxels.saturating_mul(8).saturating_add(1 << 20)
+    }
+
+    /// The error for `what` holding `voxels` voxels when at most `self.max_voxels` are allowed.
+    pub(crate) fn check_voxels(&self, voxels: Option<usize>, what: &str) -> Result<usize> {
+        voxels.filter(|&v| v <= self.max_voxels).ok_or_else(|| {
+            Error::new(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "{what} exceeds the limit of {} voxels (ReadOptions::max_voxels)",
+                    self.max_voxels
+                ),
+            )
+        })
+    }
+}
 
 /// The ROI `label` of a label image file, read without holding the whole label image as `f64` for NIfTI
 /// files (other formats are read whole, then selected). Errors as [`crate::extract::select_label`].
@@ -28,15 +66,20 @@ pub fn read_mask(path: impl AsRef<Path>, label: i64) -> Result<crate::image::Mas
 
 /// Reads a 3D scalar volume from a NIfTI-1 (`.nii`, `.nii.gz`) or NRRD (`.nrrd`) file.
 pub fn read_image(path: impl AsRef<Path>) -> Result<Image> {
+    read_image_with(path, &ReadOptions::default())
+}
+
+/// As [`read_image`], with the limits of `options`.
+pub fn read_image_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Image> {
     let path = path.as_ref();
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
     if name.ends_with(".nrrd") {
-        nrrd::read_nrrd(path)
+        nrrd::read_nrrd_with(path, options)
     } else if name.ends_with(".nii") || name.ends_with(".nii.gz") {
-        nifti::read_nifti(path)
+        nifti::read_nifti_with(path, options)
     } else {
         Err(Error::format(format!(
             "'{}': unknown image format (expected .nii, .nii.gz or .nrrd)",
@@ -45,26 +88,40 @@ pub fn read_image(path: impl AsRef<Path>) -> Result<Image> {
     }
 }
 
-/// Reads a whole file, inflating it when it starts with the gzip magic bytes.
-pub(crate) fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>> {
+/// Reads a whole file, inflating it (up to `limit` bytes) when it starts with the gzip magic bytes.
+pub(crate) fn read_maybe_gzip(path: &Path, limit: usize) -> Result<Vec<u8>> {
     let raw = std::fs::read(path).map_err(|e| Error::io(path, "read", &e))?;
+    maybe_inflate(raw, limit).map_err(|e| e.context(format!("'{}'", path.display())))
+}
+
+/// `raw` itself, or its inflated content when it starts with the gzip magic bytes.
+pub(crate) fn maybe_inflate(raw: Vec<u8>, limit: usize) -> Result<Vec<u8>> {
     if raw.starts_with(&[0x1f, 0x8b]) {
-        inflate(&raw).map_err(|e| {
-            Error::format(format!(
-                "'{}': gzip stream is corrupt or truncated ({e})",
-                path.display()
-            ))
-        })
+        inflate(&raw, limit)
     } else {
         Ok(raw)
     }
 }
 
-/// Inflates a (possibly multi-member) gzip stream.
-pub(crate) fn inflate(raw: &[u8]) -> std::io::Result<Vec<u8>> {
+/// Inflates a (possibly multi-member) gzip stream. More than `limit` bytes of output is
+/// [`ErrorKind::LimitExceeded`] (a "gzip bomb" stops there instead of exhausting memory); a corrupt or
+/// truncated stream is [`ErrorKind::Format`].
+pub(crate) fn inflate(raw: &[u8], limit: usize) -> Result<Vec<u8>> {
     use std::io::Read;
-    let mut out = Vec::with_capacity(raw.len() * 4);
-    flate2::read::MultiGzDecoder::new(raw).read_to_end(&mut out)?;
+    let mut out = Vec::new();
+    // A typical ratio of 4, but never reserve more than the limit allows.
+    out.try_reserve(raw.len().saturating_mul(4).min(limit))
+        .map_err(|_| Error::new(ErrorKind::LimitExceeded, "out of memory for inflated data"))?;
+    flate2::read::MultiGzDecoder::new(raw)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| Error::format(format!("gzip stream is corrupt or truncated ({e})")))?;
+    if out.len() > limit {
+        return Err(Error::new(
+            ErrorKind::LimitExceeded,
+            format!("gzip data inflates to more than {limit} bytes, the limit for this file"),
+        ));
+    }
     Ok(out)
 }
 
@@ -106,8 +163,9 @@ impl DataType {
 }
 
 /// Converts `n` packed elements of `dtype` to `f64`. `little` says the byte order. `bytes` must hold at
-/// least `n * dtype.size()` bytes (checked by the callers).
-pub(crate) fn decode(bytes: &[u8], dtype: DataType, little: bool, n: usize) -> Vec<f64> {
+/// least `n * dtype.size()` bytes (checked by the callers). The output is allocated fallibly: when the
+/// memory for `n` values cannot be had, the error is [`ErrorKind::LimitExceeded`], not an abort.
+pub(crate) fn decode(bytes: &[u8], dtype: DataType, little: bool, n: usize) -> Result<Vec<f64>> {
     decode_with(bytes, dtype, little, n, |v| v)
 }
 
@@ -119,26 +177,33 @@ pub(crate) fn decode_with<T>(
     little: bool,
     n: usize,
     mut f: impl FnMut(f64) -> T,
-) -> Vec<T> {
+) -> Result<Vec<T>> {
+    let mut out: Vec<T> = Vec::new();
+    out.try_reserve_exact(n).map_err(|_| {
+        Error::new(
+            ErrorKind::LimitExceeded,
+            format!(
+                "cannot allocate {n} voxels ({} bytes)",
+                n.saturating_mul(std::mem::size_of::<T>())
+            ),
+        )
+    })?;
     macro_rules! conv {
         ($t:ty) => {{
             const W: usize = std::mem::size_of::<$t>();
-            bytes[..n * W]
-                .chunks_exact(W)
-                .map(|c| {
-                    let a: [u8; W] = c.try_into().expect("chunk of exact width");
-                    f((if little {
-                        <$t>::from_le_bytes(a)
-                    } else {
-                        <$t>::from_be_bytes(a)
-                    }) as f64)
-                })
-                .collect()
+            out.extend(bytes[..n * W].chunks_exact(W).map(|c| {
+                let a: [u8; W] = c.try_into().expect("chunk of exact width");
+                f((if little {
+                    <$t>::from_le_bytes(a)
+                } else {
+                    <$t>::from_be_bytes(a)
+                }) as f64)
+            }))
         }};
     }
     match dtype {
-        DataType::U8 => bytes[..n].iter().map(|&b| f(b as f64)).collect(),
-        DataType::I8 => bytes[..n].iter().map(|&b| f(b as i8 as f64)).collect(),
+        DataType::U8 => out.extend(bytes[..n].iter().map(|&b| f(b as f64))),
+        DataType::I8 => out.extend(bytes[..n].iter().map(|&b| f(b as i8 as f64))),
         DataType::U16 => conv!(u16),
         DataType::I16 => conv!(i16),
         DataType::U32 => conv!(u32),
@@ -148,4 +213,5 @@ pub(crate) fn decode_with<T>(
         DataType::F32 => conv!(f32),
         DataType::F64 => conv!(f64),
     }
+    Ok(out)
 }

@@ -18,19 +18,25 @@ use std::path::Path;
 
 use ndarray::Array3;
 
-use super::{decode, decode_with, read_maybe_gzip, DataType};
+use super::{decode, decode_with, maybe_inflate, read_maybe_gzip, DataType, ReadOptions};
 use crate::error::{Error, Result};
 use crate::image::{Geometry, Image, Mask};
 
-/// Volumes above this many voxels are refused before allocation (about 16 GiB of f64).
+/// The default voxel limit of the readers ([`ReadOptions::max_voxels`]): volumes above this many voxels are
+/// refused before allocation (about 16 GiB of f64).
 pub const MAX_VOXELS: usize = 1 << 31;
 
 /// Reads a 3D NIfTI-1 image. A 4D file with more than one volume is an error: use
 /// [`read_nifti_volumes`].
 pub fn read_nifti(path: impl AsRef<Path>) -> Result<Image> {
+    read_nifti_with(path, &ReadOptions::default())
+}
+
+/// As [`read_nifti`], with the limits of `options`.
+pub fn read_nifti_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Image> {
     let path = path.as_ref();
-    let bytes = read_maybe_gzip(path)?;
-    let parsed = parse(&bytes).map_err(|e| e.context(format!("'{}'", path.display())))?;
+    let bytes = read_maybe_gzip(path, options.max_inflated_bytes())?;
+    let parsed = parse(&bytes, options).map_err(|e| e.context(format!("'{}'", path.display())))?;
     if parsed.volumes.len() != 1 {
         return Err(Error::format(format!(
             "'{}' is a 4D image with {} volumes; a 3D image is needed here (4D diffusion data is read by `radiomics dti`)",
@@ -49,8 +55,9 @@ pub fn read_nifti(path: impl AsRef<Path>) -> Result<Image> {
 /// geometry.
 pub fn read_nifti_volumes(path: impl AsRef<Path>) -> Result<(Geometry, Vec<Array3<f64>>)> {
     let path = path.as_ref();
-    let bytes = read_maybe_gzip(path)?;
-    let parsed = parse(&bytes).map_err(|e| e.context(format!("'{}'", path.display())))?;
+    let options = ReadOptions::default();
+    let bytes = read_maybe_gzip(path, options.max_inflated_bytes())?;
+    let parsed = parse(&bytes, &options).map_err(|e| e.context(format!("'{}'", path.display())))?;
     parsed
         .geometry
         .validate()
@@ -60,7 +67,20 @@ pub fn read_nifti_volumes(path: impl AsRef<Path>) -> Result<(Geometry, Vec<Array
 
 /// Parses a NIfTI-1 file held in memory (already inflated).
 pub fn read_nifti_bytes(bytes: &[u8]) -> Result<Image> {
-    let parsed = parse(bytes)?;
+    read_nifti_bytes_with(bytes, &ReadOptions::default())
+}
+
+/// Parses a NIfTI-1 file held in memory, plain or gzip-compressed (`.nii.gz` content), with the limits of
+/// `options`.
+pub fn read_nifti_bytes_with(bytes: &[u8], options: &ReadOptions) -> Result<Image> {
+    let inflated;
+    let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
+        inflated = maybe_inflate(bytes.to_vec(), options.max_inflated_bytes())?;
+        &inflated[..]
+    } else {
+        bytes
+    };
+    let parsed = parse(bytes, options)?;
     if parsed.volumes.len() != 1 {
         return Err(Error::format(format!(
             "4D image with {} volumes; a 3D image is needed here",
@@ -128,7 +148,7 @@ struct Layout {
     geometry: Geometry,
 }
 
-fn layout(bytes: &[u8]) -> Result<Layout> {
+fn layout(bytes: &[u8], options: &ReadOptions) -> Result<Layout> {
     if bytes.len() < 348 {
         return Err(Error::format(format!(
             "file is {} bytes long, shorter than a NIfTI-1 header (348 bytes)",
@@ -170,27 +190,14 @@ fn layout(bytes: &[u8]) -> Result<Layout> {
         )));
     }
     let (nx, ny, nz, nt) = (dims[0], dims[1], dims[2], dims[3]);
-    let per_volume = nx
-        .checked_mul(ny)
-        .and_then(|v| v.checked_mul(nz))
-        .filter(|&v| v <= MAX_VOXELS)
-        .ok_or_else(|| {
-            Error::new(
-                crate::ErrorKind::LimitExceeded,
-                format!("volume of {nx}x{ny}x{nz} voxels exceeds the limit of {MAX_VOXELS} voxels"),
-            )
-        })?;
-    let total = per_volume
-        .checked_mul(nt)
-        .filter(|&v| v <= MAX_VOXELS)
-        .ok_or_else(|| {
-            Error::new(
-                crate::ErrorKind::LimitExceeded,
-                format!(
-                    "{nt} volumes of {nx}x{ny}x{nz} voxels exceed the limit of {MAX_VOXELS} voxels"
-                ),
-            )
-        })?;
+    let per_volume = options.check_voxels(
+        nx.checked_mul(ny).and_then(|v| v.checked_mul(nz)),
+        &format!("volume of {nx}x{ny}x{nz} voxels"),
+    )?;
+    let total = options.check_voxels(
+        per_volume.checked_mul(nt),
+        &format!("{nt} volumes of {nx}x{ny}x{nz} voxels"),
+    )?;
     let dtype = datatype(header.datatype)?;
     if header.bitpix as usize != dtype.size() * 8 {
         return Err(Error::format(format!(
@@ -234,14 +241,14 @@ fn layout(bytes: &[u8]) -> Result<Layout> {
     })
 }
 
-fn parse(bytes: &[u8]) -> Result<Parsed> {
-    let l = layout(bytes)?;
+fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Parsed> {
+    let l = layout(bytes, options)?;
     let [nx, ny, nz, nt] = l.dims;
     let values = match l.scale {
         Some((slope, inter)) => decode_with(&bytes[l.offset..], l.dtype, l.little, l.total, |v| {
             v * slope + inter
-        }),
-        None => decode(&bytes[l.offset..], l.dtype, l.little, l.total),
+        })?,
+        None => decode(&bytes[l.offset..], l.dtype, l.little, l.total)?,
     };
     // ITK reads rescaled data as float: the stored type is kept only for unscaled values.
     let pixel_type = l.scale.is_none().then_some(l.dtype);
@@ -269,8 +276,9 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
 pub fn read_nifti_mask(path: impl AsRef<Path>, label: i64) -> Result<Mask> {
     let path = path.as_ref();
     let at = |e: Error| e.context(format!("'{}'", path.display()));
-    let bytes = read_maybe_gzip(path)?;
-    let l = layout(&bytes).map_err(at)?;
+    let options = ReadOptions::default();
+    let bytes = read_maybe_gzip(path, options.max_inflated_bytes())?;
+    let l = layout(&bytes, &options).map_err(at)?;
     let [nx, ny, nz, nt] = l.dims;
     if nt != 1 {
         return Err(at(Error::format(format!(
@@ -296,7 +304,8 @@ pub fn read_nifti_mask(path: impl AsRef<Path>, label: i64) -> Result<Mask> {
         }
         index += 1;
         v == target
-    });
+    })
+    .map_err(at)?;
     if let Some((i, v)) = first_bad {
         let (x, y, z) = (i % nx, (i / nx) % ny, i / (nx * ny));
         return Err(at(Error::format(format!(

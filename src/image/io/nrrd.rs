@@ -6,15 +6,20 @@ use std::path::Path;
 
 use ndarray::Array3;
 
-use super::{decode, inflate, DataType};
+use super::{decode, inflate, DataType, ReadOptions};
 use crate::error::{Error, Result};
 use crate::image::{Geometry, Image};
 
 /// Reads a 3D scalar NRRD file.
 pub fn read_nrrd(path: impl AsRef<Path>) -> Result<Image> {
+    read_nrrd_with(path, &ReadOptions::default())
+}
+
+/// As [`read_nrrd`], with the limits of `options`.
+pub fn read_nrrd_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Image> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "read", &e))?;
-    parse(&bytes).map_err(|e| e.context(format!("'{}'", path.display())))
+    parse(&bytes, options).map_err(|e| e.context(format!("'{}'", path.display())))
 }
 
 fn field<'a>(fields: &'a [(String, String)], key: &str) -> Option<&'a str> {
@@ -35,7 +40,7 @@ fn parse_vector(s: &str) -> Result<[f64; 3]> {
 }
 
 #[allow(clippy::needless_range_loop)] // small fixed-size matrices read clearer by index
-fn parse(bytes: &[u8]) -> Result<Image> {
+fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Image> {
     if !bytes.starts_with(b"NRRD000") {
         return Err(Error::format("not a NRRD file (no NRRD000x magic)"));
     }
@@ -101,17 +106,21 @@ fn parse(bytes: &[u8]) -> Result<Image> {
     if sizes.len() != 3 || sizes.contains(&0) {
         return Err(Error::format(format!("impossible NRRD sizes {sizes:?}")));
     }
-    let n = sizes[0]
-        .checked_mul(sizes[1])
-        .and_then(|v| v.checked_mul(sizes[2]))
-        .filter(|&v| v <= super::nifti::MAX_VOXELS)
-        .ok_or_else(|| Error::format(format!("NRRD sizes {sizes:?} are too large")))?;
+    let n = options.check_voxels(
+        sizes[0]
+            .checked_mul(sizes[1])
+            .and_then(|v| v.checked_mul(sizes[2])),
+        &format!("NRRD sizes {sizes:?}"),
+    )?;
     let little = field(&fields, "endian") != Some("big");
     let payload = &bytes[pos..];
     let data = match field(&fields, "encoding").unwrap_or("raw") {
         "raw" => payload.to_vec(),
-        "gzip" | "gz" => inflate(payload)
-            .map_err(|e| Error::format(format!("NRRD gzip data is corrupt or truncated ({e})")))?,
+        "gzip" | "gz" => inflate(
+            payload,
+            n.saturating_mul(dtype.size()).saturating_add(1 << 20),
+        )
+        .map_err(|e| e.context("NRRD data"))?,
         other => {
             return Err(Error::format(format!(
                 "unsupported NRRD encoding '{other}'"
@@ -125,7 +134,7 @@ fn parse(bytes: &[u8]) -> Result<Image> {
             dtype.size()
         )));
     }
-    let values = decode(&data, dtype, little, n);
+    let values = decode(&data, dtype, little, n)?;
 
     let mut g = Geometry::default();
     if let Some(dirs) = field(&fields, "space directions") {
