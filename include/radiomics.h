@@ -279,7 +279,8 @@ rad_status rad_image_load(const char *path, rad_image **out);
  *
  * On success `*out` receives a new image, owned by the caller and freed with `rad_image_free`; on
  * failure `*out` is left as it was. Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a NULL pointer, an
- * unknown dtype, zero dims, a `data_size` that disagrees with the dims, or an invalid geometry.
+ * unknown dtype, zero dims, a `data_size` that disagrees with the dims, or an invalid geometry;
+ * `RAD_LIMIT_EXCEEDED` for more than 2^31 voxels or when the memory for the copy cannot be allocated.
  * Thread-safe.
  */
 rad_status rad_image_from_buffer(const void *data,
