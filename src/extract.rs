@@ -222,7 +222,11 @@ impl Extractor {
         progress: Progress<'_>,
         timings: &mut Timings,
     ) -> Result<Features> {
-        self.run(image, labels, progress, timings)
+        let p = self.settings.params();
+        check_volume("the image", image.size(), p)?;
+        check_volume("the mask", labels.size(), p)?;
+        let mask = timings.time("mask", || select_label(labels, p.label))?;
+        self.run_mask(image, mask, progress, timings)
     }
 
     /// Runs `f` (which may spread work over threads) in this extractor's pool, if it has one. Only the
@@ -234,20 +238,6 @@ impl Extractor {
         }
     }
 
-    fn run(
-        &self,
-        image: &Image,
-        labels: &Image,
-        progress: Progress<'_>,
-        timings: &mut Timings,
-    ) -> Result<Features> {
-        let p = self.settings.params();
-        check_volume("the image", image.size(), p)?;
-        check_volume("the mask", labels.size(), p)?;
-        let mask = timings.time("mask", || select_label(labels, p.label))?;
-        self.run_mask(image, mask, progress, timings)
-    }
-
     /// As [`extract_timed`](Self::extract_timed), with the ROI already selected (e.g. by
     /// [`read_mask`](crate::image::io::read_mask), which reads a label file straight into a mask).
     pub fn extract_mask_timed(
@@ -257,6 +247,7 @@ impl Extractor {
         progress: Progress<'_>,
         timings: &mut Timings,
     ) -> Result<Features> {
+        check_volume("the image", image.size(), self.settings.params())?;
         self.run_mask(image, mask, progress, timings)
     }
 
