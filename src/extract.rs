@@ -666,7 +666,8 @@ type RegionFilter<'a> = &'a dyn Fn(&Image, &Mask) -> Result<DerivedImages>;
 /// gives the same values inside the box: the box grown by the filter's support (its margin, chosen and
 /// tested in each filter's module), with whole-image quantities (the maximum |x| that scales the simple
 /// maps) taken from the whole image. See `filters` for each margin; LoG, an IIR filter of unbounded
-/// support, uses a margin measured to keep values within 1e-9 of whole-image filtering.
+/// support, uses a margin measured to keep values within 1e-9 of whole-image filtering, and within that
+/// region filters only the rows that reach the box (`filters::log::log_in_box`).
 fn derive_images(
     kind: ImageType,
     image: &Image,
@@ -710,12 +711,24 @@ fn derive_images(
                     let margin = filters::log::log_margin(sigma, image.spacing());
                     // log_margin is (x, y, z); regions are per array axis (z, y, x).
                     let margin = [margin[2], margin[1], margin[0]];
-                    on_region(margin, false, &|sub, _| {
-                        Ok(vec![(
-                            filters::log::log_name(sigma),
-                            filters::log::log(sub, sigma)?,
-                        )])
-                    })
+                    let region = filters::filter_region(bbox, margin, dim, false);
+                    let sub = crop_image(image, &region)?;
+                    let inner = BoundingBox {
+                        lower: [0, 1, 2].map(|a| bbox.lower[a] - region.lower[a]),
+                        upper: [0, 1, 2].map(|a| bbox.upper[a] - region.lower[a]),
+                    };
+                    // Only the rows through the box are filtered, and only the box is kept.
+                    let values = filters::log::log_in_box(
+                        &sub,
+                        sigma,
+                        &inner,
+                        filters::log::Precision::Itk,
+                    )?;
+                    let geometry = crop_geometry(sub.geometry(), &inner);
+                    Ok(vec![(
+                        filters::log::log_name(sigma),
+                        Image::new(values, geometry)?,
+                    )])
                 })
                 .collect();
             let mut out = Vec::new();

@@ -47,7 +47,7 @@
 use ndarray::Array3;
 
 use crate::error::{Error, Result};
-use crate::image::Image;
+use crate::image::{BoundingBox, Image};
 
 /// Where rounding happens in [`log_with`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -137,18 +137,46 @@ pub fn log(image: &Image, sigma_mm: f64) -> Result<Image> {
 
 /// The LoG image of `image` for `sigma_mm`, rounding as `precision` says.
 pub fn log_with(image: &Image, sigma_mm: f64, precision: Precision) -> Result<Image> {
+    let (z, y, x) = image.data().dim();
+    let whole = BoundingBox {
+        lower: [0; 3],
+        upper: [z - 1, y - 1, x - 1],
+    };
+    let data = log_in_box(image, sigma_mm, &whole, precision)?;
+    Image::new(data, *image.geometry())
+}
+
+/// The values inside `bbox` (array axes z, y, x, within the image) of the LoG image of `image` for
+/// `sigma_mm`: bit for bit those of [`log_with`] cropped to the box, computed from only the rows that
+/// reach the box (see `laplacian`).
+///
+/// Errors when PyRadiomics would skip this sigma ([`log_skip_reason`]) or when the box is not inside
+/// the image.
+pub fn log_in_box(
+    image: &Image,
+    sigma_mm: f64,
+    bbox: &BoundingBox,
+    precision: Precision,
+) -> Result<Array3<f64>> {
     let size = image.size();
     let spacing = image.spacing();
     if let Some(reason) = log_skip_reason(size, spacing, sigma_mm) {
         return Err(Error::invalid(reason));
     }
-    let data = match precision {
+    let (z, y, x) = image.data().dim();
+    let dim = [z, y, x];
+    if (0..3).any(|a| bbox.lower[a] > bbox.upper[a] || bbox.upper[a] >= dim[a]) {
+        return Err(Error::invalid(format!(
+            "LoG box {:?}..={:?} is not inside the image of {dim:?} voxels (z, y, x)",
+            bbox.lower, bbox.upper
+        )));
+    }
+    Ok(match precision {
         // Intermediate images held as f32, as ITK holds them: the same values as rounding f64s, half the
         // memory traffic.
-        Precision::Itk => laplacian::<f32>(image, sigma_mm),
-        Precision::Double => laplacian::<f64>(image, sigma_mm),
-    };
-    Image::new(data, *image.geometry())
+        Precision::Itk => laplacian::<f32>(image, sigma_mm, bbox),
+        Precision::Double => laplacian::<f64>(image, sigma_mm, bbox),
+    })
 }
 
 /// The element type intermediate images are stored in; every stored value is rounded to it.
@@ -175,8 +203,18 @@ impl Store for f64 {
     }
 }
 
-/// Σ_d (second derivative along d, Gaussian along the other axes) / spacing_d², intermediates stored as `T`.
-fn laplacian<T: Store>(image: &Image, sigma_mm: f64) -> Array3<f64> {
+/// Σ_d (second derivative along d, Gaussian along the other axes) / spacing_d² inside `bbox`,
+/// intermediates stored as `T`.
+///
+/// Each term is three 1-D passes, the first over the input, each later one over its predecessor's
+/// output. A value inside the box needs whole rows of the pass before it, but only the rows through the
+/// box: the first pass (along `d`) filters every row of the image but keeps only the stretch of each
+/// row that lies in the box's range along `d`; the second keeps, of the rows through that slab, the
+/// stretch in the box's range along its axis; the third filters the rows through the box's cross-section
+/// only. Every kept value is computed from the same whole rows in the same order as when filtering the
+/// image whole, so the box holds the same values bit for bit, at a fraction of the work when the box is
+/// small.
+fn laplacian<T: Store>(image: &Image, sigma_mm: f64, bbox: &BoundingBox) -> Array3<f64> {
     let spacing = image.spacing();
     let dim = image.data().dim();
     let shape = [dim.0, dim.1, dim.2];
@@ -184,53 +222,57 @@ fn laplacian<T: Store>(image: &Image, sigma_mm: f64) -> Array3<f64> {
     let input = input
         .as_slice()
         .expect("images are kept in standard layout");
-    let mut cumulative = vec![T::default(); input.len()];
-    let mut t = vec![T::default(); input.len()];
+    let out_shape = bbox.shape();
+    let mut cumulative = vec![T::default(); out_shape.iter().product()];
     // Array axes are [z, y, x]; image axis d (x, y, z) is array axis 2 - d.
     for d in 0..3 {
         let second = Coefficients::new(sigma_mm, spacing[d], Order::Second);
         // The first pass reads the input at full precision, as ITK's first filter reads its input.
-        filter_axis(Some(input), &mut t, shape, 2 - d, &second);
+        let (mut t, mut t_shape) = filter_axis::<f64, T>(input, shape, 2 - d, bbox, &second);
         for other in (0..3).filter(|&o| o != d) {
             let zero = Coefficients::new(sigma_mm, spacing[other], Order::Zero);
-            filter_axis(None, &mut t, shape, 2 - other, &zero);
+            (t, t_shape) = filter_axis::<T, T>(&t, t_shape, 2 - other, bbox, &zero);
         }
+        debug_assert_eq!(t_shape, out_shape);
         let scale = 1.0 / (spacing[d] * spacing[d]);
         for (c, &v) in cumulative.iter_mut().zip(t.iter()) {
             *c = T::put(c.get() + v.get() * scale);
         }
     }
-    Array3::from_shape_vec(dim, cumulative.into_iter().map(Store::get).collect())
-        .expect("shape matches length")
+    Array3::from_shape_vec(
+        (out_shape[0], out_shape[1], out_shape[2]),
+        cumulative.into_iter().map(Store::get).collect(),
+    )
+    .expect("shape matches length")
 }
 
-/// Filters every row of `input` (a C-order volume of `shape`) along array axis `axis` into `output`,
-/// each value stored as `O`.
+/// Filters every row of `input` (a C-order volume of `shape`) along array axis `axis`, keeping of each
+/// row the stretch `bbox.lower[axis] ..= bbox.upper[axis]`; returns the kept values (stored as `O`) and
+/// their shape (`shape` with that axis shortened).
 ///
 /// Rows are filtered many at a time, the recursion advancing along all of them together, through a small
 /// buffer that holds a block of rows side by side: rows along y and z a block of at most 512 columns of
-/// the x-runs (so the buffer stays in cache), rows along x eight at a time (transposed). Each output value
-/// is computed with the same operations in the same order as [`Coefficients::filter`] computes it for one
-/// row, so the results are bit-identical (tested).
-///
-/// With `input` = `None` the rows are read from `output` itself: each block is read whole into the buffer
-/// before any of it is written, and blocks do not overlap, so filtering in place is safe.
-fn filter_axis<O: Store>(
-    input: Option<&[f64]>,
-    output: &mut [O],
+/// the x-runs (so the buffer stays in cache), rows along x sixteen at a time (transposed). Each value is
+/// computed with the same operations in the same order as [`Coefficients::filter`] computes it for the
+/// whole row, so the results are bit-identical (tested).
+fn filter_axis<I: Store, O: Store>(
+    input: &[I],
     shape: [usize; 3],
     axis: usize,
+    bbox: &BoundingBox,
     c: &Coefficients,
-) {
-    let read = |output: &[O], at: usize| match input {
-        Some(x) => x[at],
-        None => output[at].get(),
-    };
+) -> (Vec<O>, [usize; 3]) {
     let n = shape[axis];
+    let (lo, hi) = (bbox.lower[axis], bbox.upper[axis]);
+    debug_assert!(hi < n && lo <= hi);
+    let m = hi - lo + 1;
+    let mut out_shape = shape;
+    out_shape[axis] = m;
+    let mut output = vec![O::default(); out_shape.iter().product()];
     let inner: usize = shape[axis + 1..].iter().product();
     let outer: usize = shape[..axis].iter().product();
-    // Rows along x (inner = 1) are contiguous: block 8 of them. Otherwise block up to 512 columns.
-    let width = if inner == 1 { 8 } else { 512 };
+    // Rows along x (inner = 1) are contiguous: block 16 of them. Otherwise block up to 512 columns.
+    let width = if inner == 1 { 16 } else { 512 };
     let mut xb = vec![0.0; n * width];
     let mut y = vec![0.0; n * width];
     let mut s = vec![0.0; n * width];
@@ -241,45 +283,49 @@ fn filter_axis<O: Store>(
             let k = width.min(rows - r0);
             let (xb, y, s) = (&mut xb[..n * k], &mut y[..n * k], &mut s[..n * k]);
             for j in 0..k {
-                for i in 0..n {
-                    xb[i * k + j] = read(output, (r0 + j) * n + i);
+                for (i, v) in input[(r0 + j) * n..(r0 + j + 1) * n].iter().enumerate() {
+                    xb[i * k + j] = v.get();
                 }
             }
-            c.filter_rows(xb, k, y, s);
+            c.filter_rows(xb, k, y, s, lo, hi);
             for j in 0..k {
-                for (i, dst) in output[(r0 + j) * n..(r0 + j + 1) * n]
+                for (i, dst) in output[(r0 + j) * m..(r0 + j + 1) * m]
                     .iter_mut()
                     .enumerate()
                 {
-                    *dst = O::put(y[i * k + j] + s[i * k + j]);
+                    let at = (lo + i) * k + j;
+                    *dst = O::put(y[at] + s[at]);
                 }
             }
             r0 += k;
         }
-        return;
+        return (output, out_shape);
     }
     for o in 0..outer {
         let base = o * n * inner;
+        let out_base = o * m * inner;
         let mut j0 = 0;
         while j0 < inner {
             let k = width.min(inner - j0);
             let (xb, y, s) = (&mut xb[..n * k], &mut y[..n * k], &mut s[..n * k]);
             for i in 0..n {
                 let row = base + i * inner + j0;
-                for (jj, dst) in xb[i * k..(i + 1) * k].iter_mut().enumerate() {
-                    *dst = read(output, row + jj);
+                for (dst, v) in xb[i * k..(i + 1) * k].iter_mut().zip(&input[row..row + k]) {
+                    *dst = v.get();
                 }
             }
-            c.filter_rows(xb, k, y, s);
-            for i in 0..n {
-                let to = &mut output[base + i * inner + j0..base + i * inner + j0 + k];
-                for (jj, dst) in to.iter_mut().enumerate() {
-                    *dst = O::put(y[i * k + jj] + s[i * k + jj]);
+            c.filter_rows(xb, k, y, s, lo, hi);
+            for i in lo..=hi {
+                let at = out_base + (i - lo) * inner + j0;
+                let (yi, si) = (&y[i * k..(i + 1) * k], &s[i * k..(i + 1) * k]);
+                for ((dst, a), b) in output[at..at + k].iter_mut().zip(yi).zip(si) {
+                    *dst = O::put(a + b);
                 }
             }
             j0 += k;
         }
     }
+    (output, out_shape)
 }
 
 /// Which derivative of the Gaussian a 1-D filter approximates.
@@ -465,13 +511,63 @@ impl Coefficients {
         }
     }
 
-    /// [`filter`](Self::filter) applied to `inner` rows at once: `x` holds the rows interleaved (row
-    /// element `i` of row `j` at `x[i * inner + j]`, at least 4 elements per row). Writes the causal pass
-    /// to `y` and the anti-causal pass to `s`; the caller adds them. Same operations, in the same order, as
-    /// `filter` for each row.
-    fn filter_rows(&self, x: &[f64], inner: usize, y: &mut [f64], s: &mut [f64]) {
+    /// [`filter`](Self::filter) applied to `inner` rows at once, for the stretch `lo ..= hi` of each row:
+    /// `x` holds the rows interleaved (row element `i` of row `j` at `x[i * inner + j]`, at least 4
+    /// elements per row). Writes the causal pass to `y` (elements `0 ..= max(hi, 3)`) and the anti-causal
+    /// pass to `s` (elements `min(lo, len − 4) ..`); the caller adds them over `lo ..= hi`. Same
+    /// operations, in the same order, as `filter` for each row.
+    ///
+    /// The loops run across the rows, so they vectorise; where the processor has AVX2 a copy compiled for
+    /// it is used (separate multiplies and adds, never fused, so the rounding is the same).
+    fn filter_rows(
+        &self,
+        x: &[f64],
+        inner: usize,
+        y: &mut [f64],
+        s: &mut [f64],
+        lo: usize,
+        hi: usize,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor supports AVX2 (checked just above), the only requirement of
+            // `filter_rows_avx2`.
+            unsafe { self.filter_rows_avx2(x, inner, y, s, lo, hi) };
+            return;
+        }
+        self.filter_rows_portable(x, inner, y, s, lo, hi);
+    }
+
+    /// [`filter_rows_portable`](Self::filter_rows_portable) compiled for AVX2.
+    ///
+    /// # Safety
+    /// The processor must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn filter_rows_avx2(
+        &self,
+        x: &[f64],
+        inner: usize,
+        y: &mut [f64],
+        s: &mut [f64],
+        lo: usize,
+        hi: usize,
+    ) {
+        self.filter_rows_portable(x, inner, y, s, lo, hi);
+    }
+
+    #[inline(always)]
+    fn filter_rows_portable(
+        &self,
+        x: &[f64],
+        inner: usize,
+        y: &mut [f64],
+        s: &mut [f64],
+        lo: usize,
+        hi: usize,
+    ) {
         let ln = x.len() / inner;
-        debug_assert!(ln >= 4 && y.len() == x.len() && s.len() == x.len());
+        assert!(ln >= 4 && y.len() == x.len() && s.len() == x.len() && lo <= hi && hi < ln);
         let [n0, n1, n2, n3] = self.n;
         let [d1, d2, d3, d4] = self.d;
         let [m1, m2, m3, m4] = self.m;
@@ -481,7 +577,7 @@ impl Coefficients {
             a1 * b1 + a2 * b2 + a3 * b3 + a4 * b4
         };
         let at = |i: usize, j: usize| i * inner + j;
-        // Causal pass.
+        // Causal pass, as far as `hi`.
         for j in 0..inner {
             let v1 = x[at(0, j)];
             let (x1, x2, x3) = (x[at(1, j)], x[at(2, j)], x[at(3, j)]);
@@ -494,27 +590,23 @@ impl Coefficients {
             y[at(2, j)] = y2;
             y[at(3, j)] = y3;
         }
-        for i in 4..ln {
+        for i in 4..=hi {
             let (head, tail) = y.split_at_mut(i * inner);
             let row = &mut tail[..inner];
-            let (p1, p2, p3, p4) = (
-                &head[(i - 1) * inner..i * inner],
-                &head[(i - 2) * inner..(i - 1) * inner],
-                &head[(i - 3) * inner..(i - 2) * inner],
-                &head[(i - 4) * inner..(i - 3) * inner],
-            );
-            let (x0, x1, x2, x3) = (
-                &x[i * inner..(i + 1) * inner],
-                &x[(i - 1) * inner..i * inner],
-                &x[(i - 2) * inner..(i - 1) * inner],
-                &x[(i - 3) * inner..(i - 2) * inner],
-            );
+            let p1 = &head[(i - 1) * inner..][..inner];
+            let p2 = &head[(i - 2) * inner..][..inner];
+            let p3 = &head[(i - 3) * inner..][..inner];
+            let p4 = &head[(i - 4) * inner..][..inner];
+            let x0 = &x[i * inner..][..inner];
+            let x1 = &x[(i - 1) * inner..][..inner];
+            let x2 = &x[(i - 2) * inner..][..inner];
+            let x3 = &x[(i - 3) * inner..][..inner];
             for j in 0..inner {
                 row[j] = ema(x0[j], n0, x1[j], n1, x2[j], n2, x3[j], n3)
                     - ema(p1[j], d1, p2[j], d2, p3[j], d3, p4[j], d4);
             }
         }
-        // Anti-causal pass.
+        // Anti-causal pass, back to `lo`.
         let last = ln - 1;
         for j in 0..inner {
             let v2 = x[at(last, j)];
@@ -528,21 +620,17 @@ impl Coefficients {
             s[at(last - 2, j)] = s2;
             s[at(last - 3, j)] = s3;
         }
-        for i in (1..=ln - 4).rev() {
+        for i in (lo + 1..=ln - 4).rev() {
             let (head, tail) = s.split_at_mut(i * inner);
-            let row = &mut head[(i - 1) * inner..i * inner];
-            let (q1, q2, q3, q4) = (
-                &tail[..inner],
-                &tail[inner..2 * inner],
-                &tail[2 * inner..3 * inner],
-                &tail[3 * inner..4 * inner],
-            );
-            let (x0, x1, x2, x3) = (
-                &x[i * inner..(i + 1) * inner],
-                &x[(i + 1) * inner..(i + 2) * inner],
-                &x[(i + 2) * inner..(i + 3) * inner],
-                &x[(i + 3) * inner..(i + 4) * inner],
-            );
+            let row = &mut head[(i - 1) * inner..][..inner];
+            let q1 = &tail[..inner];
+            let q2 = &tail[inner..][..inner];
+            let q3 = &tail[2 * inner..][..inner];
+            let q4 = &tail[3 * inner..][..inner];
+            let x0 = &x[i * inner..][..inner];
+            let x1 = &x[(i + 1) * inner..][..inner];
+            let x2 = &x[(i + 2) * inner..][..inner];
+            let x3 = &x[(i + 3) * inner..][..inner];
             for j in 0..inner {
                 row[j] = ema(x0[j], m1, x1[j], m2, x2[j], m3, x3[j], m4)
                     - ema(q1[j], d1, q2[j], d2, q3[j], d3, q4[j], d4);
@@ -575,7 +663,7 @@ mod tests {
                 }
             }
             let (mut y, mut s) = (vec![0.0; x.len()], vec![0.0; x.len()]);
-            c.filter_rows(&x, inner, &mut y, &mut s);
+            c.filter_rows(&x, inner, &mut y, &mut s, 0, len - 1);
             for (j, row) in rows.iter().enumerate() {
                 let one = run(&c, row);
                 for i in 0..len {
@@ -584,6 +672,49 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn box_values_equal_whole_image_values_bit_for_bit() {
+        let mut rng = crate::synthetic::Rng::new(11);
+        let g = Geometry::new([0.7, 0.9, 2.5], [0.0; 3]);
+        let data = Array3::from_shape_fn((9, 23, 31), |_| rng.normal() * 50.0 + 200.0);
+        let image = Image::new(data, g).unwrap();
+        let boxes = [
+            ([0, 0, 0], [8, 22, 30]),
+            ([3, 5, 7], [5, 12, 20]),
+            ([0, 0, 0], [0, 0, 0]),
+            ([8, 22, 30], [8, 22, 30]),
+            ([4, 1, 27], [8, 2, 30]),
+        ];
+        for precision in [Precision::Itk, Precision::Double] {
+            for sigma in [0.8, 2.0, 4.5] {
+                let whole = log_with(&image, sigma, precision).unwrap();
+                let whole = whole.data();
+                for (lower, upper) in boxes {
+                    let bbox = BoundingBox { lower, upper };
+                    let part = log_in_box(&image, sigma, &bbox, precision).unwrap();
+                    let crop = whole.slice(ndarray::s![
+                        lower[0]..=upper[0],
+                        lower[1]..=upper[1],
+                        lower[2]..=upper[2]
+                    ]);
+                    assert_eq!(part.dim(), crop.dim());
+                    for (a, b) in part.iter().zip(crop.iter()) {
+                        assert_eq!(
+                            a.to_bits(),
+                            b.to_bits(),
+                            "{precision:?} σ {sigma} box {bbox:?}"
+                        );
+                    }
+                }
+            }
+        }
+        let outside = BoundingBox {
+            lower: [0, 0, 0],
+            upper: [9, 0, 0],
+        };
+        assert!(log_in_box(&image, 1.0, &outside, Precision::Itk).is_err());
     }
 
     fn run(c: &Coefficients, data: &[f64]) -> Vec<f64> {

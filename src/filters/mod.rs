@@ -25,7 +25,8 @@
 //! wavelet        wavelet_margin(): (start_level + level) · ⌊F/2⌋ on filtered axes; periodic: an axis whose
 //!                margin crosses the image border must be kept whole (filter_region(…, periodic = true))
 //! simple maps    margin 0, but scaled by max |x| of the whole image: pass it to the *_with_max variants
-//! log            log_margin(): ⌈16σ/spacing⌉ + 4, chosen by measurement (within 1e-9 of the whole image)
+//! log            log_margin(): ⌈16σ/spacing⌉ + 4, chosen by measurement (within 1e-9 of the whole image);
+//!                inside that region log_in_box() filters only the rows through the box (bit for bit)
 //! gradient       GRADIENT_MARGIN = 1
 //! lbp2d          lbp2d_margin(): ⌈R⌉ in-plane, 0 across slices
 //! lbp3d          lbp3d_margin(): ⌈R⌉ + 2 + SPLINE_MARGIN; the cubic-spline prefilter reaches the whole image,
