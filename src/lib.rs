@@ -14,6 +14,7 @@ pub mod features;
 pub mod filters;
 pub mod image;
 pub mod learn;
+mod linalg;
 pub mod numeric;
 pub mod preprocess;
 pub mod settings;

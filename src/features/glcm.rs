@@ -58,11 +58,11 @@
 //! Haralick, Shanmugam, Dinstein (1973), Textural features for image classification. PyRadiomics
 //! documentation, "Gray Level Co-occurrence Matrix (GLCM) Features". IBSI 1, section 3.6.
 
-use nalgebra::{Complex, DMatrix, Schur};
 use ndarray::Array3;
 
 use super::texture::{angles_within, nanmean, offset_mm, Offset, PresentLevels};
 use super::{FeatureInfo, TextureSettings, WeightingNorm};
+use crate::linalg::{self, Eigenvalue};
 use crate::numeric::pairwise_sum;
 use crate::preprocess::discretise::GreyLevels;
 
@@ -575,7 +575,9 @@ fn mcc(pr: &Probabilities) -> f64 {
     if n < 2 {
         return 1.0;
     }
-    let mut eigen: Vec<Option<Vec<Complex<f64>>>> = Vec::with_capacity(pr.n_angles);
+    let mut eigen: Vec<Option<Vec<Eigenvalue>>> = Vec::with_capacity(pr.n_angles);
+    let mut r = vec![0.0; n * n];
+    let mut pt = vec![0.0; n * n];
     for a in 0..pr.n_angles {
         let p = &pr.p[a * n * n..(a + 1) * n * n];
         if p.iter().any(|v| v.is_nan()) {
@@ -590,18 +592,33 @@ fn mcc(pr: &Probabilities) -> f64 {
                 p_y[j] += p[i * n + j];
             }
         }
-        // Summed over k in order, as PyRadiomics' loop does.
+        // Q = R Pᵀ with R(i,k) = p(i,k) / (p_x(i) p_y(k) + ε): one division per cell instead of one per
+        // term, and an inner loop along contiguous rows of R and Pᵀ; the terms are summed over k in order,
+        // as PyRadiomics' sum does.
+        for i in 0..n {
+            for k in 0..n {
+                r[i * n + k] = p[i * n + k] / (p_x[i] * p_y[k] + f64::EPSILON);
+                pt[k * n + i] = p[i * n + k];
+            }
+        }
         let mut q = vec![0.0; n * n];
-        for k in 0..n {
-            for i in 0..n {
-                let pik = p[i * n + k];
-                let den = p_x[i] * p_y[k] + f64::EPSILON;
-                for j in 0..n {
-                    q[i * n + j] += pik * p[j * n + k] / den;
+        for i in 0..n {
+            let q_row = &mut q[i * n..(i + 1) * n];
+            for k in 0..n {
+                let rik = r[i * n + k];
+                if rik == 0.0 {
+                    continue;
+                }
+                for (qij, &pjk) in q_row.iter_mut().zip(&pt[k * n..(k + 1) * n]) {
+                    *qij += rik * pjk;
                 }
             }
         }
-        eigen.push(eigenvalues(DMatrix::from_row_slice(n, n, &q)));
+        eigen.push(linalg::eigenvalues(&mut q, n).map(|mut ev| {
+            // Sorted as numpy sorts complex numbers: real part, then imaginary part.
+            ev.sort_by(|x, y| x.re.total_cmp(&y.re).then(x.im.total_cmp(&y.im)));
+            ev
+        }));
     }
     let all_real = eigen
         .iter()
@@ -616,29 +633,14 @@ fn mcc(pr: &Probabilities) -> f64 {
                 if all_real {
                     second.re.sqrt()
                 } else {
-                    second.sqrt().re
+                    // The principal square root's real part: √((|z| + re) / 2).
+                    let modulus = second.re.hypot(second.im);
+                    ((modulus + second.re) / 2.0).sqrt()
                 }
             }
         })
         .collect();
     nanmean(&roots)
-}
-
-/// The eigenvalues of a general real matrix, sorted as numpy sorts complex numbers (real part, then
-/// imaginary part); `None` if the QR iteration does not converge.
-///
-/// nalgebra's Schur decomposition deflates only when a subdiagonal entry falls below `eps` times its
-/// neighbours; with `eps` at machine precision it can cycle on matrices with repeated eigenvalues (Q has
-/// eigenvalue 1 once per connected group of grey levels). The threshold is relaxed step by step, up to
-/// 1e-12, which bounds the eigenvalue error far below the 1e-6 parity tolerance.
-fn eigenvalues(q: DMatrix<f64>) -> Option<Vec<Complex<f64>>> {
-    const THRESHOLDS: [f64; 5] = [f64::EPSILON, 4.0 * f64::EPSILON, 1e-14, 1e-13, 1e-12];
-    let schur = THRESHOLDS
-        .iter()
-        .find_map(|&eps| Schur::try_new(q.clone(), eps, 1000))?;
-    let mut ev: Vec<Complex<f64>> = schur.complex_eigenvalues().iter().copied().collect();
-    ev.sort_by(|x, y| x.re.total_cmp(&y.re).then(x.im.total_cmp(&y.im)));
-    Some(ev)
 }
 
 #[cfg(test)]

@@ -1,0 +1,424 @@
+//! Dense linear algebra the feature classes need and `nalgebra` does not offer in the form they need.
+//!
+//! [`eigenvalues`]: all eigenvalues of a general real matrix, without eigenvectors — what GLCM's
+//! maximal correlation coefficient needs, once per angle, as numpy's `eigvals` gives it to PyRadiomics.
+//! The classic route (Golub & Van Loan, *Matrix Computations*, §7.4–7.5): Householder reduction to upper
+//! Hessenberg form, then Francis double-shift QR steps on the active, unreduced block only, deflating
+//! one real eigenvalue or a 2×2 block (a real pair or a complex pair) at a time. Computing no Schur
+//! vectors, and touching only the active block, does a fraction of the work of a full Schur
+//! decomposition.
+
+/// A complex eigenvalue `re + i·im` (`im` = 0 for a real one).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Eigenvalue {
+    pub re: f64,
+    pub im: f64,
+}
+
+/// The eigenvalues of the `n × n` matrix `a` (row-major, overwritten), in no particular order; `None`
+/// when the QR iteration does not converge (30·max(10, n) steps without a deflation, as LAPACK allows)
+/// or the input is not finite.
+///
+/// Deflation uses the small-subdiagonal test `|h(k,k−1)| ≤ ε (|h(k−1,k−1)| + |h(k,k)|)`; every 10
+/// steps without deflation an exceptional shift breaks the cycles that the standard shift can fall
+/// into on matrices with repeated eigenvalues.
+pub(crate) fn eigenvalues(a: &mut [f64], n: usize) -> Option<Vec<Eigenvalue>> {
+    assert_eq!(a.len(), n * n, "a must be n × n");
+    if a.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    hessenberg(a, n);
+    hessenberg_eigenvalues(a, n)
+}
+
+/// Reduces `a` to upper Hessenberg form in place by Householder reflections `P = I − β v vᵀ`, applied
+/// from the left and the right (a similarity: the eigenvalues are kept). Entries below the
+/// subdiagonal are set to zero.
+fn hessenberg(a: &mut [f64], n: usize) {
+    if n < 3 {
+        return;
+    }
+    let mut v = vec![0.0; n];
+    let mut w = vec![0.0; n];
+    for k in 0..n - 2 {
+        // The reflection that maps a[k+1.., k] onto a multiple of the first unit vector.
+        let len = n - k - 1;
+        let v = &mut v[..len];
+        for (i, vi) in v.iter_mut().enumerate() {
+            *vi = a[(k + 1 + i) * n + k];
+        }
+        let scale = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        if scale == 0.0 {
+            continue;
+        }
+        let sigma: f64 = v[1..].iter().map(|x| (x / scale) * (x / scale)).sum();
+        if sigma == 0.0 {
+            // Already zero below the subdiagonal.
+            continue;
+        }
+        let x0 = v[0] / scale;
+        let norm = (x0 * x0 + sigma).sqrt();
+        // v = x − alpha e1 with alpha = −sign(x0) ‖x‖, avoiding cancellation.
+        let v0 = if x0 <= 0.0 {
+            x0 - norm
+        } else {
+            -sigma / (x0 + norm)
+        };
+        let beta = 2.0 * v0 * v0 / (sigma + v0 * v0);
+        v[0] = v0;
+        for vi in v[1..].iter_mut() {
+            *vi /= scale;
+        }
+        let v0 = v[0];
+        for vi in v.iter_mut() {
+            *vi /= v0;
+        }
+        // Left: rows k+1.., columns k..: a ← a − β v (vᵀ a).
+        let w = &mut w[k..n];
+        w.fill(0.0);
+        for (i, &vi) in v.iter().enumerate() {
+            let row = &a[(k + 1 + i) * n + k..(k + 2 + i) * n];
+            for (wj, &x) in w.iter_mut().zip(row) {
+                *wj += vi * x;
+            }
+        }
+        for (i, &vi) in v.iter().enumerate() {
+            let f = beta * vi;
+            let row = &mut a[(k + 1 + i) * n + k..(k + 2 + i) * n];
+            for (x, &wj) in row.iter_mut().zip(w.iter()) {
+                *x -= f * wj;
+            }
+        }
+        // Right: every row, columns k+1..: a ← a − β (a v) vᵀ.
+        for r in 0..n {
+            let row = &mut a[r * n + k + 1..(r + 1) * n];
+            let dot: f64 = row.iter().zip(v.iter()).map(|(x, vi)| x * vi).sum();
+            let f = beta * dot;
+            for (x, &vi) in row.iter_mut().zip(v.iter()) {
+                *x -= f * vi;
+            }
+        }
+        for i in k + 2..n {
+            a[i * n + k] = 0.0;
+        }
+    }
+}
+
+/// The eigenvalues of the upper Hessenberg matrix `h` (row-major, overwritten).
+fn hessenberg_eigenvalues(h: &mut [f64], n: usize) -> Option<Vec<Eigenvalue>> {
+    let at = |i: usize, j: usize| i * n + j;
+    let mut out = Vec::with_capacity(n);
+    // As LAPACK's dlahqr: up to 30·max(10, n) steps for each deflation.
+    let max_steps = 30 * n.max(10);
+    // The active block is rows and columns lo..=hi; hi moves up as eigenvalues deflate.
+    let mut hi = n;
+    let mut its = 0;
+    while hi > 0 {
+        let q = hi - 1;
+        // Find the start of the unreduced block ending at q.
+        let mut lo = q;
+        while lo > 0 {
+            let sub = h[at(lo, lo - 1)].abs();
+            let diag = h[at(lo - 1, lo - 1)].abs() + h[at(lo, lo)].abs();
+            if sub <= f64::EPSILON * diag || sub < f64::MIN_POSITIVE {
+                h[at(lo, lo - 1)] = 0.0;
+                break;
+            }
+            lo -= 1;
+        }
+        if lo == q {
+            out.push(Eigenvalue {
+                re: h[at(q, q)],
+                im: 0.0,
+            });
+            hi -= 1;
+            its = 0;
+            continue;
+        }
+        if lo + 1 == q {
+            let (a, b, c, d) = (
+                h[at(q - 1, q - 1)],
+                h[at(q - 1, q)],
+                h[at(q, q - 1)],
+                h[at(q, q)],
+            );
+            let [e1, e2] = two_by_two(a, b, c, d);
+            out.push(e1);
+            out.push(e2);
+            hi -= 2;
+            its = 0;
+            continue;
+        }
+        if its == max_steps {
+            return None;
+        }
+        its += 1;
+        // The two shifts, as their sum s and product t: the eigenvalues of the trailing 2×2 block, or,
+        // every 10 steps without deflation, an exceptional pair (as dlahqr: alternately built from the
+        // top and the bottom of the block) that breaks cycles.
+        let (s, t) = if its % 10 == 0 {
+            let (m, centre) = if its % 20 == 10 {
+                (
+                    h[at(lo + 1, lo)].abs() + h[at(lo + 2, lo + 1)].abs(),
+                    h[at(lo, lo)],
+                )
+            } else {
+                (
+                    h[at(q, q - 1)].abs() + h[at(q - 1, q - 2)].abs(),
+                    h[at(q, q)],
+                )
+            };
+            // The eigenvalues of [[a, −0.4375 m], [m, a]] with a = centre + 0.75 m.
+            let a = centre + 0.75 * m;
+            (2.0 * a, a * a + 0.4375 * m * m)
+        } else {
+            let (a, b, c, d) = (
+                h[at(q - 1, q - 1)],
+                h[at(q - 1, q)],
+                h[at(q, q - 1)],
+                h[at(q, q)],
+            );
+            (a + d, a * d - b * c)
+        };
+        francis_step(h, n, lo, q, s, t);
+    }
+    Some(out)
+}
+
+/// One implicit double-shift QR step on the unreduced block `lo..=q` (at least 3×3) of the Hessenberg
+/// matrix `h`, with shifts whose sum is `s` and product `t`: a bulge made by the first column of
+/// `(H − σ1)(H − σ2)` is chased down the block with 3-element Householder reflections. Only the block is
+/// updated, which leaves its eigenvalues (and so the whole matrix's) as a full step would.
+fn francis_step(h: &mut [f64], n: usize, lo: usize, q: usize, s: f64, t: f64) {
+    let at = |i: usize, j: usize| i * n + j;
+    let h00 = h[at(lo, lo)];
+    let h10 = h[at(lo + 1, lo)];
+    let mut x = h00 * h00 + h[at(lo, lo + 1)] * h10 - s * h00 + t;
+    let mut y = h10 * (h00 + h[at(lo + 1, lo + 1)] - s);
+    let mut z = h10 * h[at(lo + 2, lo + 1)];
+    for k in lo..q {
+        // Reflection on rows/columns k..k+2 (k..k+1 at the last position) mapping (x, y, z) to (β, 0, 0).
+        let three = k + 2 <= q;
+        let (v, beta) = householder3(x, y, if three { z } else { 0.0 });
+        if beta != 0.0 {
+            let rows = if three { 3 } else { 2 };
+            // Left: rows k..k+rows, columns from max(lo, k−1) to q.
+            let c0 = if k > lo { k - 1 } else { lo };
+            for j in c0..=q {
+                let mut dot = h[at(k, j)] + v[1] * h[at(k + 1, j)];
+                if rows == 3 {
+                    dot += v[2] * h[at(k + 2, j)];
+                }
+                let f = beta * dot;
+                h[at(k, j)] -= f;
+                h[at(k + 1, j)] -= f * v[1];
+                if rows == 3 {
+                    h[at(k + 2, j)] -= f * v[2];
+                }
+            }
+            // Right: columns k..k+rows, rows from lo to min(k+3, q).
+            let r1 = (k + 3).min(q);
+            for i in lo..=r1 {
+                let mut dot = h[at(i, k)] + v[1] * h[at(i, k + 1)];
+                if rows == 3 {
+                    dot += v[2] * h[at(i, k + 2)];
+                }
+                let f = beta * dot;
+                h[at(i, k)] -= f;
+                h[at(i, k + 1)] -= f * v[1];
+                if rows == 3 {
+                    h[at(i, k + 2)] -= f * v[2];
+                }
+            }
+        }
+        if k > lo {
+            // The bulge's column is now zero below the subdiagonal.
+            h[at(k + 1, k - 1)] = 0.0;
+            if three {
+                h[at(k + 2, k - 1)] = 0.0;
+            }
+        }
+        if k + 1 < q {
+            x = h[at(k + 1, k)];
+            y = h[at(k + 2, k)];
+            z = if k + 3 <= q { h[at(k + 3, k)] } else { 0.0 };
+        }
+    }
+}
+
+/// The Householder vector `v` (with `v[0] = 1`) and `β` of the reflection `I − β v vᵀ` that maps
+/// `(x, y, z)` to a multiple of the first unit vector; `β = 0` when `y = z = 0`.
+fn householder3(x: f64, y: f64, z: f64) -> ([f64; 3], f64) {
+    let scale = x.abs().max(y.abs()).max(z.abs());
+    if scale == 0.0 || (y == 0.0 && z == 0.0) {
+        return ([1.0, 0.0, 0.0], 0.0);
+    }
+    let (x, y, z) = (x / scale, y / scale, z / scale);
+    let sigma = y * y + z * z;
+    let norm = (x * x + sigma).sqrt();
+    let v0 = if x <= 0.0 {
+        x - norm
+    } else {
+        -sigma / (x + norm)
+    };
+    let beta = 2.0 * v0 * v0 / (sigma + v0 * v0);
+    ([1.0, y / v0, z / v0], beta)
+}
+
+/// The eigenvalues of `[[a, b], [c, d]]`: a real pair (computed without cancellation) or a complex
+/// conjugate pair.
+fn two_by_two(a: f64, b: f64, c: f64, d: f64) -> [Eigenvalue; 2] {
+    let p = 0.5 * (a - d);
+    let bc = b * c;
+    let disc = p * p + bc;
+    if disc >= 0.0 {
+        let root = disc.sqrt();
+        let z = if p >= 0.0 { p + root } else { p - root };
+        let (e1, e2) = if z == 0.0 {
+            (d, d)
+        } else {
+            (d + z, d - bc / z)
+        };
+        [
+            Eigenvalue { re: e1, im: 0.0 },
+            Eigenvalue { re: e2, im: 0.0 },
+        ]
+    } else {
+        let re = d + p;
+        let im = (-disc).sqrt();
+        [Eigenvalue { re, im }, Eigenvalue { re, im: -im }]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nalgebra::DMatrix;
+
+    fn sorted(mut ev: Vec<Eigenvalue>) -> Vec<Eigenvalue> {
+        ev.sort_by(|x, y| x.re.total_cmp(&y.re).then(x.im.total_cmp(&y.im)));
+        ev
+    }
+
+    /// Against nalgebra's Schur decomposition (a different implementation) on random matrices.
+    #[test]
+    fn agrees_with_schur_on_random_matrices() {
+        let mut rng = crate::synthetic::Rng::new(3);
+        for n in [1, 2, 3, 4, 7, 20, 61] {
+            for _ in 0..5 {
+                let a: Vec<f64> = (0..n * n).map(|_| rng.normal()).collect();
+                let ours = sorted(eigenvalues(&mut a.clone(), n).unwrap());
+                let schur =
+                    nalgebra::Schur::try_new(DMatrix::from_row_slice(n, n, &a), 1e-15, 10_000)
+                        .unwrap();
+                let theirs: Vec<Eigenvalue> = schur
+                    .complex_eigenvalues()
+                    .iter()
+                    .map(|z| Eigenvalue { re: z.re, im: z.im })
+                    .collect();
+                let theirs = sorted(theirs);
+                assert_eq!(ours.len(), n);
+                // Every eigenvalue of ours is close to one of theirs, and the sums agree (trace).
+                for e in &ours {
+                    let close = theirs
+                        .iter()
+                        .map(|t| ((e.re - t.re).powi(2) + (e.im - t.im).powi(2)).sqrt())
+                        .fold(f64::INFINITY, f64::min);
+                    assert!(close < 1e-9 * n as f64, "n {n}: {e:?} vs {theirs:?}");
+                }
+                let trace: f64 = (0..n).map(|i| a[i * n + i]).sum();
+                let sum: f64 = ours.iter().map(|e| e.re).sum();
+                assert!((trace - sum).abs() < 1e-9 * n as f64);
+            }
+        }
+    }
+
+    /// GLCM's Q for level groups that never touch: eigenvalue 1 once per group, the case on which an
+    /// unguarded Francis iteration can cycle.
+    #[test]
+    fn converges_on_disconnected_groups() {
+        let mut rng = crate::synthetic::Rng::new(8);
+        for (n, groups) in [(12, 3), (40, 5), (90, 9), (55, 11)] {
+            // Symmetric non-negative counts, zero between groups.
+            let group = |i: usize| i * groups / n;
+            let mut p = vec![0.0; n * n];
+            for i in 0..n {
+                for j in i..n {
+                    if group(i) == group(j) && rng.uniform() < 0.5 || i == j {
+                        let v = (rng.uniform() * 10.0).floor() + 1.0;
+                        p[i * n + j] = v;
+                        p[j * n + i] = v;
+                    }
+                }
+            }
+            let total: f64 = p.iter().sum();
+            p.iter_mut().for_each(|v| *v /= total);
+            let px: Vec<f64> = (0..n).map(|i| p[i * n..(i + 1) * n].iter().sum()).collect();
+            let mut q = vec![0.0; n * n];
+            for i in 0..n {
+                for j in 0..n {
+                    q[i * n + j] = (0..n)
+                        .map(|k| p[i * n + k] * p[j * n + k] / (px[i] * px[k]))
+                        .sum();
+                }
+            }
+            // Connected components of the levels (a level may also be cut off within its group).
+            let mut label: Vec<usize> = (0..n).collect();
+            let mut changed = true;
+            while changed {
+                changed = false;
+                for i in 0..n {
+                    for j in 0..n {
+                        if p[i * n + j] > 0.0 && label[j] < label[i] {
+                            label[i] = label[j];
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            let components = (0..n).filter(|&i| label[i] == i).count();
+            assert!(components >= groups);
+            let ev = sorted(eigenvalues(&mut q, n).expect("converges"));
+            let ones = ev.iter().filter(|e| (e.re - 1.0).abs() < 1e-10).count();
+            assert_eq!(ones, components, "n {n}: {ev:?}");
+            assert!(ev.iter().all(|e| e.re > -1e-10 && e.re < 1.0 + 1e-10));
+        }
+    }
+
+    #[test]
+    fn known_spectra() {
+        // Rotation by 90°: ±i.
+        let mut r = vec![0.0, -1.0, 1.0, 0.0];
+        let ev = sorted(eigenvalues(&mut r, 2).unwrap());
+        assert_eq!(ev[0], Eigenvalue { re: 0.0, im: -1.0 });
+        assert_eq!(ev[1], Eigenvalue { re: 0.0, im: 1.0 });
+        // Repeated eigenvalue 1 (a block-diagonal stochastic matrix: two groups), and 0.
+        let mut q = vec![
+            0.5, 0.5, 0.0, 0.0, //
+            0.5, 0.5, 0.0, 0.0, //
+            0.0, 0.0, 0.3, 0.7, //
+            0.0, 0.0, 0.3, 0.7,
+        ];
+        let ev = sorted(eigenvalues(&mut q, 4).unwrap());
+        let re: Vec<f64> = ev.iter().map(|e| e.re).collect();
+        for (got, want) in re.iter().zip([0.0, 0.0, 1.0, 1.0]) {
+            assert!((got - want).abs() < 1e-14, "{re:?}");
+        }
+        assert!(ev.iter().all(|e| e.im == 0.0));
+        // A companion matrix of (x−1)(x−2)(x−3)(x−4)(x−5): 1..5.
+        let mut m = vec![0.0; 25];
+        m[0] = 15.0;
+        m[1] = -85.0;
+        m[2] = 225.0;
+        m[3] = -274.0;
+        m[4] = 120.0;
+        for i in 1..5 {
+            m[i * 5 + i - 1] = 1.0;
+        }
+        let ev = sorted(eigenvalues(&mut m, 5).unwrap());
+        for (e, want) in ev.iter().zip(1..=5) {
+            assert!((e.re - want as f64).abs() < 1e-9 && e.im == 0.0, "{ev:?}");
+        }
+        assert!(eigenvalues(&mut [f64::NAN, 0.0, 0.0, 1.0], 2).is_none());
+    }
+}
