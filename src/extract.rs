@@ -349,9 +349,13 @@ impl Extractor {
         report(done)?;
 
         let roi = crop3(roi_mask.roi(), &bbox);
+        // max |x| over the whole image scales the simple maps: one pass, shared by those image types.
+        let max_abs = std::sync::OnceLock::new();
         for it in self.settings.image_types() {
             let derived = timings.time(format!("filter {}", it.kind.name()), || {
-                self.in_pool(|| derive_images(it.kind, &image, &roi_mask, &bbox, &it.params))
+                self.in_pool(|| {
+                    derive_images(it.kind, &image, &roi_mask, &bbox, &it.params, &max_abs)
+                })
             })?;
             // Derived images are independent: computed in parallel (within the caller's rayon pool), then
             // appended in order, so the output is the same whatever the number of threads.
@@ -388,7 +392,7 @@ impl Extractor {
 /// of the labels present (the error lists them).
 pub fn select_label(labels: &Image, label: i64) -> Result<Mask> {
     let mask = Mask::from_labels(labels, label)?;
-    if mask.count() > 0 {
+    if mask.roi().iter().any(|&b| b) {
         return Ok(mask);
     }
     let mut present: Vec<i64> = labels
@@ -674,6 +678,7 @@ fn derive_images(
     mask: &Mask,
     bbox: &BoundingBox,
     p: &Params,
+    max_abs: &std::sync::OnceLock<f64>,
 ) -> Result<Vec<(String, Image)>> {
     let dim = dim3(image.data());
     // Runs `f` on the region `margin` around the box (per array axis), then crops its outputs to the box.
@@ -754,7 +759,7 @@ fn derive_images(
         | ImageType::SquareRoot
         | ImageType::Logarithm
         | ImageType::Exponential => {
-            let max = filters::simple::max_abs(image);
+            let max = *max_abs.get_or_init(|| filters::simple::max_abs(image));
             let sub = crop_image(image, bbox)?;
             let (name, img) = match kind {
                 ImageType::Square => ("square", filters::simple::square_with_max(&sub, max)),

@@ -452,20 +452,32 @@ impl Mesh {
     fn diameters(&self) -> Diameters {
         let mm: Vec<[f64; 3]> = self.vertices.iter().map(|v| v.mm).collect();
         let plane = |axis: usize| -> f64 {
-            // Group vertices by their coordinate along `axis`; compare within groups only.
+            // Group vertices by their coordinate along `axis`, each group sorted by its in-plane
+            // coordinates (u, v); compare within groups only, and there only the points on the group's
+            // convex hull, where the longest distance ends.
+            let (u, v) = match axis {
+                0 => (1, 2),
+                1 => (0, 2),
+                _ => (0, 1),
+            };
+            let key = |i: usize| {
+                let h = self.vertices[i].half;
+                (h[axis], h[u], h[v])
+            };
             let mut order: Vec<usize> = (0..self.vertices.len()).collect();
-            order.sort_by_key(|&i| self.vertices[i].half[axis]);
+            order.sort_unstable_by_key(|&i| key(i));
             let mut best = 0.0f64;
-            let mut start = 0;
-            while start < order.len() {
-                let key = self.vertices[order[start]].half[axis];
-                let mut end = start;
-                while end < order.len() && self.vertices[order[end]].half[axis] == key {
-                    end += 1;
-                }
-                let group: Vec<[f64; 3]> = order[start..end].iter().map(|&i| mm[i]).collect();
-                best = best.max(max_squared_distance(&group));
-                start = end;
+            let mut hull = Vec::new();
+            let mut candidates: Vec<[f64; 3]> = Vec::new();
+            for group in order.chunk_by(|&a, &b| key(a).0 == key(b).0) {
+                let uv = |i: usize| {
+                    let h = self.vertices[i].half;
+                    (h[u], h[v])
+                };
+                hull_boundary(group, uv, &mut hull);
+                candidates.clear();
+                candidates.extend(hull.iter().map(|&i| mm[i]));
+                best = best.max(max_squared_distance_brute(&candidates));
             }
             best.sqrt()
         };
@@ -497,12 +509,13 @@ struct Diameters {
 /// points could have — computed from the boxes' corners, which are point coordinates, with the same
 /// operations, so rounding cannot make it smaller than a real pair's distance — does not exceed the best
 /// distance found. Mesh vertices lie on a surface, and most box pairs near each other are pruned at once.
+/// Before the tree is built, points too close to the centroid to end a pair longer than a first bound are
+/// set aside.
 fn max_squared_distance(points: &[[f64; 3]]) -> f64 {
     const LEAF: usize = 32;
-    if points.len() <= 4 * LEAF {
+    if points.len() <= 16 {
         return max_squared_distance_brute(points);
     }
-    let tree = KdTree::new(points, LEAF);
     // A good first bound: the extreme points along each axis, against every point.
     let mut best = 0.0f64;
     for d in 0..3 {
@@ -521,6 +534,29 @@ fn max_squared_distance(points: &[[f64; 3]]) -> f64 {
             }
         }
     }
+    // Only points that can still end a longer pair: with c the centroid and R the largest distance from
+    // it, no point lies farther than |pc| + R from p, so p with |pc| + R below the bound is dropped (with a
+    // relative allowance of 1e-9, far above the rounding of these sums, so no candidate is lost).
+    let n = points.len() as f64;
+    let c = points.iter().fold([0.0; 3], |acc, p| {
+        [acc[0] + p[0] / n, acc[1] + p[1] / n, acc[2] + p[2] / n]
+    });
+    let radius: Vec<f64> = points
+        .iter()
+        .map(|p| squared_distance(p, &c).sqrt())
+        .collect();
+    let r_max = radius.iter().fold(0.0f64, |m, &r| m.max(r));
+    let threshold = best.sqrt() * (1.0 - 1e-9) - r_max;
+    let kept: Vec<[f64; 3]> = points
+        .iter()
+        .zip(&radius)
+        .filter(|(_, &r)| r >= threshold)
+        .map(|(p, _)| *p)
+        .collect();
+    if kept.len() <= 4 * LEAF {
+        return best.max(max_squared_distance_brute(&kept));
+    }
+    let tree = KdTree::new(&kept, LEAF);
     let mut stack = vec![(0usize, 0usize)];
     while let Some((i, j)) = stack.pop() {
         let (a, b) = (&tree.nodes[i], &tree.nodes[j]);
@@ -563,6 +599,42 @@ fn max_squared_distance(points: &[[f64; 3]]) -> f64 {
         }
     }
     best
+}
+
+/// The points of `sorted` (ids, sorted by their integer plane coordinates `uv`) on the boundary of their
+/// convex hull, collinear boundary points included, into `out` (Andrew's monotone chain; exact, in
+/// integers). The two ends of a longest segment between the points are hull vertices, and the hull's
+/// vertices in voxel coordinates are those in mm (a scaling per axis keeps a point extreme), so searching
+/// `out` gives the same largest distance as searching every point.
+fn hull_boundary(sorted: &[usize], uv: impl Fn(usize) -> (i64, i64), out: &mut Vec<usize>) {
+    out.clear();
+    if sorted.len() <= 3 {
+        out.extend_from_slice(sorted);
+        return;
+    }
+    // Turn of o → a → b: > 0 counter-clockwise, 0 collinear.
+    let cross = |o: usize, a: usize, b: usize| {
+        let (o, a, b) = (uv(o), uv(a), uv(b));
+        (a.0 - o.0) * (b.1 - o.1) - (a.1 - o.1) * (b.0 - o.0)
+    };
+    let mut chain: Vec<usize> = Vec::with_capacity(sorted.len());
+    for pass in [true, false] {
+        chain.clear();
+        let mut push = |p: usize| {
+            while chain.len() >= 2 && cross(chain[chain.len() - 2], chain[chain.len() - 1], p) < 0 {
+                chain.pop();
+            }
+            chain.push(p);
+        };
+        if pass {
+            sorted.iter().for_each(|&p| push(p));
+        } else {
+            sorted.iter().rev().for_each(|&p| push(p));
+        }
+        out.extend_from_slice(&chain);
+    }
+    out.sort_unstable();
+    out.dedup();
 }
 
 fn squared_distance(a: &[f64; 3], b: &[f64; 3]) -> f64 {
@@ -796,6 +868,37 @@ const TRIANGLES: [&[[u8; 3]]; 128] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hull_boundary_keeps_the_longest_distance() {
+        let mut rng = crate::synthetic::Rng::new(21);
+        for n in [1, 2, 3, 4, 10, 60, 400] {
+            for _ in 0..20 {
+                // Integer points in a disc-like blob (many collinear and interior points), scaled per axis.
+                let pts: Vec<(i64, i64)> = (0..n)
+                    .map(|_| {
+                        let (a, r) = (rng.uniform() * std::f64::consts::TAU, rng.uniform().sqrt());
+                        (
+                            (9.0 * r * a.cos()).round() as i64,
+                            (5.0 * r * a.sin()).round() as i64,
+                        )
+                    })
+                    .collect();
+                let mut ids: Vec<usize> = (0..n).collect();
+                ids.sort_by_key(|&i| pts[i]);
+                let mut hull = Vec::new();
+                hull_boundary(&ids, |i| pts[i], &mut hull);
+                let mm = |i: usize| [0.0, pts[i].0 as f64 * 0.7, pts[i].1 as f64 * 2.3];
+                let all: Vec<[f64; 3]> = (0..n).map(mm).collect();
+                let on_hull: Vec<[f64; 3]> = hull.iter().map(|&i| mm(i)).collect();
+                assert_eq!(
+                    max_squared_distance_brute(&on_hull).to_bits(),
+                    max_squared_distance_brute(&all).to_bits(),
+                    "{n} points"
+                );
+            }
+        }
+    }
 
     #[test]
     fn branch_and_bound_diameter_equals_brute_force() {

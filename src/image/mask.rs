@@ -119,24 +119,25 @@ impl Mask {
 }
 
 /// The bounding box of the `true` voxels of `roi`, or `None` when there are none. One pass over the
-/// x-rows; within a row only the first and last ROI voxels are looked for.
+/// x-rows: a branch-free test of each row (it vectorises), and only in rows holding ROI voxels a search
+/// for the first and last.
 pub fn bounding_box(roi: ArrayView3<'_, bool>) -> Option<BoundingBox> {
     let mut lower = [usize::MAX; 3];
     let mut upper = [0usize; 3];
     let mut any = false;
-    for ((z, y), row) in roi
-        .lanes(Axis(2))
-        .into_iter()
-        .enumerate()
-        .map(|(k, row)| ((k / roi.dim().1, k % roi.dim().1), row))
-    {
-        let first = match row.iter().position(|&b| b) {
-            Some(f) => f,
-            None => continue,
+    let ny = roi.dim().1;
+    for (k, row) in roi.lanes(Axis(2)).into_iter().enumerate() {
+        let hit = match row.as_slice() {
+            Some(r) => r.iter().fold(false, |a, &b| a | b),
+            None => row.iter().any(|&b| b),
         };
+        if !hit {
+            continue;
+        }
+        let first = row.iter().position(|&b| b).expect("a true voxel exists");
         let last = row.iter().rposition(|&b| b).expect("a true voxel exists");
         any = true;
-        for (a, v) in [(0, z), (1, y)] {
+        for (a, v) in [(0, k / ny), (1, k % ny)] {
             lower[a] = lower[a].min(v);
             upper[a] = upper[a].max(v);
         }
