@@ -238,6 +238,65 @@ impl Extractor {
         }
     }
 
+    /// Whether these settings read no voxel of the image outside the ROI's bounding box (padded by
+    /// `padDistance`): only the original image type, no normalisation, no resampling, no mask correction.
+    /// Then a caller may read just that box of the image file ([`read_image_box`](crate::image::io::read_image_box))
+    /// and call [`extract_box_timed`](Self::extract_box_timed), which gives the same features from a
+    /// fraction of the memory.
+    pub fn needs_only_roi_box(&self) -> bool {
+        let p = self.settings.params();
+        self.settings
+            .image_types()
+            .iter()
+            .all(|it| it.kind == ImageType::Original)
+            && !p.normalize
+            && p.resampled_pixel_spacing.is_none()
+            && !p.correct_mask
+    }
+
+    /// The box of the image file that [`extract_box_timed`](Self::extract_box_timed) needs for `mask`: the
+    /// ROI's bounding box padded by `padDistance` (within the grid), or an error for an empty ROI.
+    pub fn roi_box(&self, mask: &Mask) -> Result<BoundingBox> {
+        let p = self.settings.params();
+        Ok(check_roi(mask, p)?.padded(p.pad_distance, dim3(mask.roi())))
+    }
+
+    /// As [`extract_mask_timed`](Self::extract_mask_timed) for an image of which only a box was read
+    /// (one that holds [`roi_box`](Self::roi_box)): the whole file's grid is checked against the mask's,
+    /// then the mask is cropped to the box. The features are those of the whole image. Errors (invalid
+    /// argument) when the settings need more than the box ([`needs_only_roi_box`](Self::needs_only_roi_box)).
+    pub fn extract_box_timed(
+        &self,
+        image: &crate::image::io::ImageBox,
+        mask: Mask,
+        progress: Progress<'_>,
+        timings: &mut Timings,
+    ) -> Result<Features> {
+        if !self.needs_only_roi_box() {
+            return Err(Error::invalid(
+                "these settings need the whole image (filters, normalisation, resampling or mask correction)",
+            ));
+        }
+        let p = self.settings.params();
+        check_volume("the image", image.size, p)?;
+        check_same_grid(
+            (&image.geometry, image.size),
+            (mask.geometry(), mask.size()),
+            p.geometry_tolerance,
+        )
+        .map_err(|e| e.context("image and mask do not share a grid (or set correctMask)"))?;
+        let needed = self.roi_box(&mask)?;
+        let b = &image.bbox;
+        if (0..3).any(|a| b.lower[a] > needed.lower[a] || b.upper[a] < needed.upper[a]) {
+            return Err(Error::invalid(format!(
+                "the image box {:?}..={:?} does not hold the ROI's box {:?}..={:?} (z, y, x)",
+                b.lower, b.upper, needed.lower, needed.upper
+            )));
+        }
+        let mask = crop_mask(&mask, b)?;
+        self.run_mask(&image.image, mask, progress, timings)
+    }
+
     /// As [`extract_timed`](Self::extract_timed), with the ROI already selected (e.g. by
     /// [`read_mask`](crate::image::io::read_mask), which reads a label file straight into a mask).
     pub fn extract_mask_timed(

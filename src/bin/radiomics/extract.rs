@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use radiomics::case::{check_modality_name, Case};
-use radiomics::image::io::{read_image, read_mask};
+use radiomics::image::io::{read_image, read_image_box, read_mask, ReadOptions};
 use radiomics::{Error, ErrorKind, Extractor, Result, Timings};
 
 /// Output formats.
@@ -85,6 +85,31 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
         extractor = extractor.with_label(label)?;
     }
     let mut timings = Timings::default();
+    if !multi {
+        let single = Extractor::new(extractor.default_settings().clone());
+        if single.needs_only_roi_box() {
+            // Only the ROI's box of the image is needed: read the mask first, then that box.
+            let (_, path) = &images[0];
+            std::fs::File::open(path).map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot read '{}': {e}", path.display()),
+                )
+                .context("--image")
+            })?;
+            let label = single.settings().params().label;
+            let mask = timings.time("load mask", || {
+                read_mask(&args.mask, label).map_err(|e| e.context("--mask"))
+            })?;
+            let bbox = single.roi_box(&mask).map_err(|e| e.context("--mask"))?;
+            let image = timings.time("load image", || {
+                read_image_box(path, &bbox, &ReadOptions::default())
+                    .map_err(|e| e.context("--image"))
+            })?;
+            let features = single.extract_box_timed(&image, mask, &mut |_| true, &mut timings)?;
+            return finish(&args, &timings, features);
+        }
+    }
     // Images first, then the mask, so that errors name the inputs in the order they were given.
     let mut loaded = Vec::new();
     for (m, p) in images {
@@ -118,8 +143,13 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
             &mut timings,
         )?
     };
+    finish(&args, &timings, features)
+}
+
+/// Prints the timings (when asked) and writes the features.
+fn finish(args: &ExtractArgs, timings: &Timings, features: radiomics::Features) -> Result<()> {
     if args.timing {
-        print_timings(&timings);
+        print_timings(timings);
     }
     let text = match args.format {
         Format::Csv => features.to_csv(),

@@ -88,6 +88,75 @@ pub fn read_image_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<
     }
 }
 
+/// A box of an image file: its voxels, and the whole volume's grid (see [`read_image_box`]).
+#[derive(Debug, Clone)]
+pub struct ImageBox {
+    /// The voxels inside the box, on the box's grid (its origin is the box's first voxel).
+    pub image: Image,
+    /// The geometry of the whole volume in the file.
+    pub geometry: super::Geometry,
+    /// The size (x, y, z) of the whole volume in the file.
+    pub size: [usize; 3],
+    /// Where the box lies in the whole volume (array axes z, y, x, inclusive).
+    pub bbox: super::BoundingBox,
+}
+
+/// Reads the voxels of an image file inside `bbox` (array axes z, y, x, inclusive), for a caller that
+/// needs only the ROI's box: a NIfTI file is decoded box only (one `f64` per voxel of the box rather than
+/// of the volume); other formats are read whole, then cropped. The values are those [`read_image_with`]
+/// gives, cropped.
+pub fn read_image_box(
+    path: impl AsRef<Path>,
+    bbox: &super::BoundingBox,
+    options: &ReadOptions,
+) -> Result<ImageBox> {
+    let path = path.as_ref();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if name.ends_with(".nii") || name.ends_with(".nii.gz") {
+        let (image, geometry, size) = nifti::read_nifti_box(path, bbox, options)?;
+        return Ok(ImageBox {
+            image,
+            geometry,
+            size,
+            bbox: *bbox,
+        });
+    }
+    let whole = read_image_with(path, options)?;
+    let (nz, ny, nx) = whole.data().dim();
+    if (0..3).any(|a| bbox.lower[a] > bbox.upper[a] || bbox.upper[a] >= [nz, ny, nx][a]) {
+        return Err(Error::invalid(format!(
+            "'{}': box {:?}..={:?} (z, y, x) is not inside the image of {:?} voxels",
+            path.display(),
+            bbox.lower,
+            bbox.upper,
+            [nz, ny, nx]
+        )));
+    }
+    let data = whole
+        .data()
+        .slice(ndarray::s![
+            bbox.lower[0]..=bbox.upper[0],
+            bbox.lower[1]..=bbox.upper[1],
+            bbox.lower[2]..=bbox.upper[2]
+        ])
+        .to_owned();
+    let mut geometry = *whole.geometry();
+    geometry.origin = whole.geometry().index_to_world([
+        bbox.lower[2] as f64,
+        bbox.lower[1] as f64,
+        bbox.lower[0] as f64,
+    ]);
+    Ok(ImageBox {
+        image: Image::new(data, geometry)?.with_pixel_type(whole.pixel_type()),
+        geometry: *whole.geometry(),
+        size: whole.size(),
+        bbox: *bbox,
+    })
+}
+
 /// Reads a whole file, inflating it (up to `limit` bytes) when it starts with the gzip magic bytes.
 pub(crate) fn read_maybe_gzip(path: &Path, limit: usize) -> Result<Vec<u8>> {
     let raw = std::fs::read(path).map_err(|e| Error::io(path, "read", &e))?;
