@@ -43,7 +43,7 @@
 //! (and on the odd-size padding), so the whole extent of that axis must be kept
 //! ([`super::filter_region`] with `periodic = true` does this).
 
-use ndarray::{s, Array1, Array3, ArrayView3, Axis, Zip};
+use ndarray::{s, Array3, ArrayView3, Axis, Zip};
 
 use super::wavelet_coeffs::WAVELETS;
 use crate::error::{Error, Result};
@@ -204,21 +204,32 @@ fn swt_pass(
 }
 
 /// `out[o] = Σ_j f[j] · x[(o + ⌊F/2⌋ − j) mod N]` along `axis` (PyWavelets' `swt` at level 1).
+///
+/// Each lane is first copied into a buffer that continues it periodically on both sides
+/// (`ext[k] = x[(k + ⌊F/2⌋ − (F − 1)) mod N]`), so the taps read `ext[o + F − 1 − j]` without a modulo;
+/// the terms are summed in the same order.
 fn periodic_filter(data: ArrayView3<'_, f64>, axis: usize, f: &[f64]) -> Array3<f64> {
     let mut out = Array3::<f64>::zeros(data.raw_dim());
     let n = data.len_of(Axis(axis));
-    let shift = f.len() / 2;
-    let mut buf = Array1::<f64>::zeros(n);
+    let m = f.len();
+    let shift = m / 2;
+    // A multiple of n that keeps every index below non-negative.
+    let wrap = n * (m / n + 1);
+    let source: Vec<usize> = (0..n + m - 1)
+        .map(|k| (k + wrap + shift - (m - 1)) % n)
+        .collect();
+    let mut ext = vec![0.0; n + m - 1];
     Zip::from(data.lanes(Axis(axis)))
         .and(out.lanes_mut(Axis(axis)))
         .for_each(|src, mut dst| {
-            buf.assign(&src);
+            for (e, &i) in ext.iter_mut().zip(&source) {
+                *e = src[i];
+            }
             for (o, d) in dst.iter_mut().enumerate() {
+                let window = &ext[o..o + m];
                 let mut sum = 0.0;
-                // Index o + shift − j, kept non-negative by adding a multiple of n.
-                let base = o + shift + n * (f.len() / n + 1);
                 for (j, &c) in f.iter().enumerate() {
-                    sum += c * buf[(base - j) % n];
+                    sum += c * window[m - 1 - j];
                 }
                 *d = sum;
             }
