@@ -39,8 +39,8 @@
 
 use ndarray::Array2;
 
-use super::glszm::{neighbour, SizeCoefficients};
-use super::texture;
+use super::glszm::SizeCoefficients;
+use super::texture::{self, PaddedLevels};
 use super::{FeatureInfo, TextureSettings};
 use crate::preprocess::GreyLevels;
 
@@ -70,21 +70,21 @@ pub const FEATURES: &[FeatureInfo] = &[
 /// PyRadiomics allocates `2·Na + 1` columns, of which those past `Na` are always empty; they are left out.
 pub fn matrix(grey: &GreyLevels, s: &TextureSettings) -> Array2<f64> {
     let offsets = texture::angles(&s.distances, s.plane(), true);
-    let levels = &grey.levels;
-    let dim = levels.dim();
-    let shape = [dim.0, dim.1, dim.2];
+    let padded = PaddedLevels::new(grey.levels.view(), texture::reach(&offsets));
+    let flat: Vec<isize> = offsets.iter().map(|o| padded.offset(o)).collect();
+    let data = &padded.data;
     let mut p = Array2::<f64>::zeros((grey.max_level as usize, offsets.len() + 1));
-    for ((z, y, x), &gl) in levels.indexed_iter() {
+    for i in padded.voxels() {
+        let gl = data[i];
         if gl == 0 {
             continue;
         }
         let mut dependent = 0;
-        for o in &offsets {
-            if let Some(n) = neighbour([z, y, x], o, shape) {
-                let other = levels[n];
-                if other != 0 && (f64::from(gl) - f64::from(other)).abs() <= s.gldm_a {
-                    dependent += 1;
-                }
+        for &d in &flat {
+            // Outside the box reads 0, outside the ROI.
+            let other = data[i.wrapping_add_signed(d)];
+            if other != 0 && (f64::from(gl) - f64::from(other)).abs() <= s.gldm_a {
+                dependent += 1;
             }
         }
         p[[gl as usize - 1, dependent]] += 1.0;

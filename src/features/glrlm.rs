@@ -43,7 +43,9 @@
 
 use ndarray::Array3;
 
-use super::texture::{angles_within, nanmean, offset_mm, Offset, PresentLevels};
+use super::texture::{
+    self, angles_within, nanmean, offset_mm, Offset, PaddedLevels, PresentLevels,
+};
 use super::{FeatureInfo, TextureSettings, WeightingNorm};
 use crate::numeric::pairwise_sum;
 use crate::preprocess::discretise::GreyLevels;
@@ -99,32 +101,28 @@ fn count(grey: &GreyLevels, s: &TextureSettings) -> Counts {
     let inside = |p: [isize; 3]| (0..3).all(|d| p[d] >= 0 && p[d] < dims[d]);
     let at = |p: [isize; 3]| lv[((p[0] * dims[1] + p[1]) * dims[2] + p[2]) as usize];
     // One pass: each ROI voxel that starts a run (its predecessor along the direction is not the same
-    // level) walks its run forward.
-    let mut i = 0usize;
-    for z in 0..dims[0] {
-        for y in 0..dims[1] {
-            for x in 0..dims[2] {
-                let li = lv[i];
-                i += 1;
-                if li == 0 {
-                    continue;
-                }
-                let ci = levels.index[li as usize] as usize;
-                for (a, o) in angles.iter().enumerate() {
-                    let prev = [z - o[0], y - o[1], x - o[2]];
-                    if inside(prev) && at(prev) == li {
-                        continue;
-                    }
-                    let mut len = 1;
-                    let mut q = [z + o[0], y + o[1], x + o[2]];
-                    while inside(q) && at(q) == li {
-                        len += 1;
-                        q = [q[0] + o[0], q[1] + o[1], q[2] + o[2]];
-                    }
-                    data[(a * n + ci) * nr + len - 1] += 1.0;
-                    multi[a] |= len > 1;
-                }
+    // level) walks its run forward, on a zero-padded copy where a run stops at the border by itself.
+    let padded = PaddedLevels::new(grey.levels.view(), texture::reach(&angles));
+    let flat: Vec<isize> = angles.iter().map(|o| padded.offset(o)).collect();
+    let pd = &padded.data;
+    for i in padded.voxels() {
+        let li = pd[i];
+        if li == 0 {
+            continue;
+        }
+        let ci = levels.index[li as usize] as usize;
+        for (a, &d) in flat.iter().enumerate() {
+            if pd[i.wrapping_add_signed(-d)] == li {
+                continue;
             }
+            let mut len = 1;
+            let mut q = i.wrapping_add_signed(d);
+            while pd[q] == li {
+                len += 1;
+                q = q.wrapping_add_signed(d);
+            }
+            data[(a * n + ci) * nr + len - 1] += 1.0;
+            multi[a] |= len > 1;
         }
     }
     // PyRadiomics empties a direction along which every line holds at most one ROI voxel (a "2D"

@@ -37,9 +37,9 @@
 //! Sums are numpy's pairwise sums ([`crate::numeric`]), over the matrix rows or the flattened matrix as
 //! PyRadiomics reduces them, so results agree with it to the last few ulps.
 
-use ndarray::{Array2, Array3, ArrayView3};
+use ndarray::{Array2, ArrayView3};
 
-use super::texture::{self, Offset};
+use super::texture::{self, Offset, PaddedLevels};
 use super::{FeatureInfo, TextureSettings};
 use crate::numeric::pairwise_sum;
 use crate::preprocess::GreyLevels;
@@ -111,27 +111,29 @@ pub fn compute(grey: &GreyLevels, _spacing: [f64; 3], s: &TextureSettings) -> Ve
 /// The (grey level, size) of every zone of `levels` (0 = outside the ROI), in the order zones are first
 /// met scanning the array in C order.
 fn zone_sizes(levels: ArrayView3<'_, u32>, plane: Option<usize>) -> Vec<(u32, usize)> {
-    let dim = levels.dim();
-    let shape = [dim.0, dim.1, dim.2];
     let offsets: Vec<Offset> = texture::angles(&[1], plane, true);
-    let mut visited = Array3::<bool>::from_elem(levels.raw_dim(), false);
-    let mut stack: Vec<[usize; 3]> = Vec::new();
+    // A padded copy whose voxels are set to 0 once they join a zone: the zero border and the claimed
+    // voxels both stop the flood fill.
+    let mut padded = PaddedLevels::new(levels, 1);
+    let flat: Vec<isize> = offsets.iter().map(|o| padded.offset(o)).collect();
+    let voxels: Vec<usize> = padded.voxels().collect();
+    let data = &mut padded.data;
+    let mut stack: Vec<usize> = Vec::new();
     let mut zones = Vec::new();
-    for ((z, y, x), &gl) in levels.indexed_iter() {
-        if gl == 0 || visited[[z, y, x]] {
+    for i in voxels {
+        let gl = data[i];
+        if gl == 0 {
             continue;
         }
-        visited[[z, y, x]] = true;
-        stack.push([z, y, x]);
+        data[i] = 0;
+        stack.push(i);
         let mut size = 0usize;
         while let Some(v) = stack.pop() {
             size += 1;
-            for o in &offsets {
-                let Some(n) = neighbour(v, o, shape) else {
-                    continue;
-                };
-                if levels[n] == gl && !visited[n] {
-                    visited[n] = true;
+            for &d in &flat {
+                let n = v.wrapping_add_signed(d);
+                if data[n] == gl {
+                    data[n] = 0;
                     stack.push(n);
                 }
             }
@@ -139,19 +141,6 @@ fn zone_sizes(levels: ArrayView3<'_, u32>, plane: Option<usize>) -> Vec<(u32, us
         zones.push((gl, size));
     }
     zones
-}
-
-/// The voxel at offset `o` from `v`, or `None` outside an array of `shape`.
-pub(crate) fn neighbour(v: [usize; 3], o: &Offset, shape: [usize; 3]) -> Option<[usize; 3]> {
-    let mut n = [0usize; 3];
-    for d in 0..3 {
-        let c = v[d].checked_add_signed(o[d])?;
-        if c >= shape[d] {
-            return None;
-        }
-        n[d] = c;
-    }
-    Some(n)
 }
 
 /// A (grey level × size) count matrix reduced as PyRadiomics reduces GLSZM and GLDM matrices, and the

@@ -33,8 +33,7 @@
 
 use ndarray::Array2;
 
-use super::glszm::neighbour;
-use super::texture;
+use super::texture::{self, PaddedLevels};
 use super::{FeatureInfo, TextureSettings};
 use crate::numeric::pairwise_sum;
 use crate::preprocess::GreyLevels;
@@ -52,27 +51,27 @@ pub const FEATURES: &[FeatureInfo] = &[
 /// `[n_i, s_i, i]`. Voxels are visited in array order, so each `s_i` is accumulated in PyRadiomics' order.
 pub fn matrix(grey: &GreyLevels, s: &TextureSettings) -> Array2<f64> {
     let offsets = texture::angles(&s.distances, s.plane(), true);
-    let levels = &grey.levels;
-    let dim = levels.dim();
-    let shape = [dim.0, dim.1, dim.2];
+    let padded = PaddedLevels::new(grey.levels.view(), texture::reach(&offsets));
+    let flat: Vec<isize> = offsets.iter().map(|o| padded.offset(o)).collect();
+    let data = &padded.data;
     let ng = grey.max_level as usize;
     let mut p = Array2::<f64>::zeros((ng, 3));
     for i in 0..ng {
         p[[i, 2]] = (i + 1) as f64;
     }
-    for ((z, y, x), &gl) in levels.indexed_iter() {
+    for i in padded.voxels() {
+        let gl = data[i];
         if gl == 0 {
             continue;
         }
         let mut count = 0.0;
         let mut sum = 0.0;
-        for o in &offsets {
-            if let Some(n) = neighbour([z, y, x], o, shape) {
-                let other = levels[n];
-                if other != 0 {
-                    count += 1.0;
-                    sum += f64::from(other);
-                }
+        for &d in &flat {
+            // Outside the box reads 0, outside the ROI.
+            let other = data[i.wrapping_add_signed(d)];
+            if other != 0 {
+                count += 1.0;
+                sum += f64::from(other);
             }
         }
         let diff = if count == 0.0 {

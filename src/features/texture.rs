@@ -14,6 +14,8 @@
 //! dimension (a component larger than `size − 1`): a single-slice volume has only in-plane angles. Such
 //! offsets never pair two voxels, so they change no feature, only the number of per-angle matrices.
 
+use ndarray::{ArrayView3, Axis};
+
 /// A neighbour offset in array order `(dz, dy, dx)`.
 pub type Offset = [isize; 3];
 
@@ -128,6 +130,72 @@ pub(crate) fn offset_mm(o: Offset, spacing: [f64; 3]) -> [f64; 3] {
     ]
 }
 
+/// Grey levels copied into a flat array with `pad` voxels of level 0 on every side, so that a neighbour
+/// at any offset of at most `pad` voxels per axis is read at a fixed flat distance, without bounds
+/// tests: a neighbour beyond the box reads 0, as a voxel outside the ROI does.
+pub(crate) struct PaddedLevels {
+    /// Levels, C order, padded shape.
+    pub data: Vec<u32>,
+    /// The unpadded shape (z, y, x).
+    shape: [usize; 3],
+    /// The padded shape (z, y, x).
+    padded: [usize; 3],
+    pad: usize,
+}
+
+impl PaddedLevels {
+    /// `levels` padded by `pad` voxels (at least the largest offset component the caller will read).
+    pub fn new(levels: ArrayView3<'_, u32>, pad: usize) -> PaddedLevels {
+        let (nz, ny, nx) = levels.dim();
+        let padded = [nz + 2 * pad, ny + 2 * pad, nx + 2 * pad];
+        let mut data = vec![0u32; padded.iter().product()];
+        for ((z, y), row) in levels
+            .lanes(Axis(2))
+            .into_iter()
+            .enumerate()
+            .map(|(k, row)| ((k / ny, k % ny), row))
+        {
+            let start = ((z + pad) * padded[1] + y + pad) * padded[2] + pad;
+            for (d, &v) in data[start..start + nx].iter_mut().zip(row.iter()) {
+                *d = v;
+            }
+        }
+        PaddedLevels {
+            data,
+            shape: [nz, ny, nx],
+            padded,
+            pad,
+        }
+    }
+
+    /// The flat distance of offset `o` (z, y, x).
+    pub fn offset(&self, o: &Offset) -> isize {
+        debug_assert!(o.iter().all(|c| c.unsigned_abs() <= self.pad));
+        (o[0] * self.padded[1] as isize + o[1]) * self.padded[2] as isize + o[2]
+    }
+
+    /// The flat index of every voxel of the unpadded box, in C order of the box.
+    pub fn voxels(&self) -> impl Iterator<Item = usize> + '_ {
+        let [nz, ny, nx] = self.shape;
+        let (p, [_, py, px]) = (self.pad, self.padded);
+        (0..nz).flat_map(move |z| {
+            (0..ny).flat_map(move |y| {
+                let start = ((z + p) * py + y + p) * px + p;
+                start..start + nx
+            })
+        })
+    }
+}
+
+/// The largest offset component of `offsets` (the padding they need).
+pub(crate) fn reach(offsets: &[Offset]) -> usize {
+    offsets
+        .iter()
+        .flat_map(|o| o.iter().map(|c| c.unsigned_abs()))
+        .max()
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +237,33 @@ mod tests {
         assert_eq!(a[5], [1, 1, 2]);
         assert_eq!(a[23], [0, 0, 2]);
         assert!(angles_within([1, 1, 1], &[1], None, true).is_empty());
+    }
+
+    #[test]
+    fn padded_levels_read_neighbours_and_zero_beyond_the_box() {
+        let levels =
+            ndarray::Array3::from_shape_fn((2, 3, 4), |(z, y, x)| (z * 12 + y * 4 + x + 1) as u32);
+        let p = PaddedLevels::new(levels.view(), 1);
+        let voxels: Vec<usize> = p.voxels().collect();
+        assert_eq!(voxels.len(), 24);
+        // In C order of the box, every voxel reads its own level.
+        for (k, &i) in voxels.iter().enumerate() {
+            assert_eq!(p.data[i], k as u32 + 1);
+        }
+        // (0, 1, 3) + (1, 0, -1) = (1, 1, 2); (0, 0, 0) + (-1, 0, 0) is beyond the box.
+        let i = voxels[7];
+        assert_eq!(
+            p.data[i.wrapping_add_signed(p.offset(&[1, 0, -1]))],
+            levels[[1, 1, 2]]
+        );
+        assert_eq!(
+            p.data[voxels[0].wrapping_add_signed(p.offset(&[-1, 0, 0]))],
+            0
+        );
+        assert_eq!(
+            p.data[voxels[3].wrapping_add_signed(p.offset(&[0, 0, 1]))],
+            0
+        );
+        assert_eq!(reach(&[[1, -2, 0], [0, 0, 1]]), 2);
     }
 }
