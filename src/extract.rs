@@ -776,19 +776,20 @@ fn derive_images(
                     // log_margin is (x, y, z); regions are per array axis (z, y, x).
                     let margin = [margin[2], margin[1], margin[0]];
                     let region = filters::filter_region(bbox, margin, dim, false);
-                    let sub = crop_image(image, &region)?;
                     let inner = BoundingBox {
                         lower: [0, 1, 2].map(|a| bbox.lower[a] - region.lower[a]),
                         upper: [0, 1, 2].map(|a| bbox.upper[a] - region.lower[a]),
                     };
-                    // Only the rows through the box are filtered, and only the box is kept.
-                    let values = filters::log::log_in_box(
-                        &sub,
+                    // The region is read in place; only the rows through the box are filtered, and only
+                    // the box is kept.
+                    let values = filters::log::log_of_region_in_box(
+                        image,
+                        &region,
                         sigma,
                         &inner,
                         filters::log::Precision::Itk,
                     )?;
-                    let geometry = crop_geometry(sub.geometry(), &inner);
+                    let geometry = crop_geometry(image.geometry(), bbox);
                     Ok(vec![(
                         filters::log::log_name(sigma),
                         Image::new(values, geometry)?,

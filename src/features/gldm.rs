@@ -74,20 +74,22 @@ pub fn matrix(grey: &GreyLevels, s: &TextureSettings) -> Array2<f64> {
     let flat: Vec<isize> = offsets.iter().map(|o| padded.offset(o)).collect();
     let data = &padded.data;
     let mut p = Array2::<f64>::zeros((grey.max_level as usize, offsets.len() + 1));
-    for i in padded.voxels() {
-        let gl = data[i];
-        if gl == 0 {
-            continue;
-        }
-        let mut dependent = 0;
-        for &d in &flat {
-            // Outside the box reads 0, outside the ROI.
-            let other = data[i.wrapping_add_signed(d)];
-            if other != 0 && (f64::from(gl) - f64::from(other)).abs() <= s.gldm_a {
-                dependent += 1;
+    for row in padded.rows() {
+        for i in row {
+            let gl = data[i];
+            if gl == 0 {
+                continue;
             }
+            let mut dependent = 0;
+            for &d in &flat {
+                // Outside the box reads 0, outside the ROI.
+                let other = data[i.wrapping_add_signed(d)];
+                if other != 0 && (f64::from(gl) - f64::from(other)).abs() <= s.gldm_a {
+                    dependent += 1;
+                }
+            }
+            p[[gl as usize - 1, dependent]] += 1.0;
         }
-        p[[gl as usize - 1, dependent]] += 1.0;
     }
     p
 }

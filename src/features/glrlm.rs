@@ -105,24 +105,26 @@ fn count(grey: &GreyLevels, s: &TextureSettings) -> Counts {
     let padded = PaddedLevels::new(grey.levels.view(), texture::reach(&angles));
     let flat: Vec<isize> = angles.iter().map(|o| padded.offset(o)).collect();
     let pd = &padded.data;
-    for i in padded.voxels() {
-        let li = pd[i];
-        if li == 0 {
-            continue;
-        }
-        let ci = levels.index[li as usize] as usize;
-        for (a, &d) in flat.iter().enumerate() {
-            if pd[i.wrapping_add_signed(-d)] == li {
+    for row in padded.rows() {
+        for i in row {
+            let li = pd[i];
+            if li == 0 {
                 continue;
             }
-            let mut len = 1;
-            let mut q = i.wrapping_add_signed(d);
-            while pd[q] == li {
-                len += 1;
-                q = q.wrapping_add_signed(d);
+            let ci = levels.index[li as usize] as usize;
+            for (a, &d) in flat.iter().enumerate() {
+                if pd[i.wrapping_add_signed(-d)] == li {
+                    continue;
+                }
+                let mut len = 1;
+                let mut q = i.wrapping_add_signed(d);
+                while pd[q] == li {
+                    len += 1;
+                    q = q.wrapping_add_signed(d);
+                }
+                data[(a * n + ci) * nr + len - 1] += 1.0;
+                multi[a] |= len > 1;
             }
-            data[(a * n + ci) * nr + len - 1] += 1.0;
-            multi[a] |= len > 1;
         }
     }
     // PyRadiomics empties a direction along which every line holds at most one ROI voxel (a "2D"

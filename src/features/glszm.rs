@@ -116,7 +116,7 @@ fn zone_sizes(levels: ArrayView3<'_, u32>, plane: Option<usize>) -> Vec<(u32, us
     // voxels both stop the flood fill.
     let mut padded = PaddedLevels::new(levels, 1);
     let flat: Vec<isize> = offsets.iter().map(|o| padded.offset(o)).collect();
-    let voxels: Vec<usize> = padded.voxels().collect();
+    let voxels: Vec<usize> = padded.rows().flatten().collect();
     let data = &mut padded.data;
     let mut stack: Vec<usize> = Vec::new();
     let mut zones = Vec::new();

@@ -59,29 +59,31 @@ pub fn matrix(grey: &GreyLevels, s: &TextureSettings) -> Array2<f64> {
     for i in 0..ng {
         p[[i, 2]] = (i + 1) as f64;
     }
-    for i in padded.voxels() {
-        let gl = data[i];
-        if gl == 0 {
-            continue;
-        }
-        let mut count = 0.0;
-        let mut sum = 0.0;
-        for &d in &flat {
-            // Outside the box reads 0, outside the ROI.
-            let other = data[i.wrapping_add_signed(d)];
-            if other != 0 {
-                count += 1.0;
-                sum += f64::from(other);
+    for row in padded.rows() {
+        for i in row {
+            let gl = data[i];
+            if gl == 0 {
+                continue;
             }
+            let mut count = 0.0;
+            let mut sum = 0.0;
+            for &d in &flat {
+                // Outside the box reads 0, outside the ROI.
+                let other = data[i.wrapping_add_signed(d)];
+                if other != 0 {
+                    count += 1.0;
+                    sum += f64::from(other);
+                }
+            }
+            let diff = if count == 0.0 {
+                0.0
+            } else {
+                (f64::from(gl) - sum / count).abs()
+            };
+            let row = gl as usize - 1;
+            p[[row, 0]] += 1.0;
+            p[[row, 1]] += diff;
         }
-        let diff = if count == 0.0 {
-            0.0
-        } else {
-            (f64::from(gl) - sum / count).abs()
-        };
-        let row = gl as usize - 1;
-        p[[row, 0]] += 1.0;
-        p[[row, 1]] += diff;
     }
     p
 }

@@ -174,15 +174,15 @@ impl PaddedLevels {
         (o[0] * self.padded[1] as isize + o[1]) * self.padded[2] as isize + o[2]
     }
 
-    /// The flat index of every voxel of the unpadded box, in C order of the box.
-    pub fn voxels(&self) -> impl Iterator<Item = usize> + '_ {
+    /// The flat indices of the unpadded box, one x-row at a time, in C order of the box: every voxel is
+    /// `for row in rows() { for i in row { … } }`.
+    pub fn rows(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
         let [nz, ny, nx] = self.shape;
         let (p, [_, py, px]) = (self.pad, self.padded);
-        (0..nz).flat_map(move |z| {
-            (0..ny).flat_map(move |y| {
-                let start = ((z + p) * py + y + p) * px + p;
-                start..start + nx
-            })
+        (0..nz * ny).map(move |k| {
+            let (z, y) = (k / ny, k % ny);
+            let start = ((z + p) * py + y + p) * px + p;
+            start..start + nx
         })
     }
 }
@@ -244,7 +244,7 @@ mod tests {
         let levels =
             ndarray::Array3::from_shape_fn((2, 3, 4), |(z, y, x)| (z * 12 + y * 4 + x + 1) as u32);
         let p = PaddedLevels::new(levels.view(), 1);
-        let voxels: Vec<usize> = p.voxels().collect();
+        let voxels: Vec<usize> = p.rows().flatten().collect();
         assert_eq!(voxels.len(), 24);
         // In C order of the box, every voxel reads its own level.
         for (k, &i) in voxels.iter().enumerate() {

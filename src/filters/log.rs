@@ -158,24 +158,56 @@ pub fn log_in_box(
     bbox: &BoundingBox,
     precision: Precision,
 ) -> Result<Array3<f64>> {
-    let size = image.size();
-    let spacing = image.spacing();
-    if let Some(reason) = log_skip_reason(size, spacing, sigma_mm) {
-        return Err(Error::invalid(reason));
-    }
+    let (z, y, x) = image.data().dim();
+    let whole = BoundingBox {
+        lower: [0; 3],
+        upper: [z - 1, y - 1, x - 1],
+    };
+    log_of_region_in_box(image, &whole, sigma_mm, bbox, precision)
+}
+
+/// As [`log_in_box`] for the sub-volume `region` of `image` taken as an image of its own (the LoG of a
+/// crop), read in place; `bbox` is given within the region.
+pub fn log_of_region_in_box(
+    image: &Image,
+    region: &BoundingBox,
+    sigma_mm: f64,
+    bbox: &BoundingBox,
+    precision: Precision,
+) -> Result<Array3<f64>> {
     let (z, y, x) = image.data().dim();
     let dim = [z, y, x];
-    if (0..3).any(|a| bbox.lower[a] > bbox.upper[a] || bbox.upper[a] >= dim[a]) {
+    if (0..3).any(|a| region.lower[a] > region.upper[a] || region.upper[a] >= dim[a]) {
         return Err(Error::invalid(format!(
-            "LoG box {:?}..={:?} is not inside the image of {dim:?} voxels (z, y, x)",
+            "LoG region {:?}..={:?} is not inside the image of {dim:?} voxels (z, y, x)",
+            region.lower, region.upper
+        )));
+    }
+    let shape = region.shape();
+    let spacing = image.spacing();
+    if let Some(reason) = log_skip_reason([shape[2], shape[1], shape[0]], spacing, sigma_mm) {
+        return Err(Error::invalid(reason));
+    }
+    if (0..3).any(|a| bbox.lower[a] > bbox.upper[a] || bbox.upper[a] >= shape[a]) {
+        return Err(Error::invalid(format!(
+            "LoG box {:?}..={:?} is not inside the image of {shape:?} voxels (z, y, x)",
             bbox.lower, bbox.upper
         )));
     }
+    let data = image.data();
+    let data = data.as_slice().expect("images are kept in standard layout");
+    let strides = [y * x, x, 1];
+    let first: usize = (0..3).map(|a| region.lower[a] * strides[a]).sum();
+    let input = Volume {
+        data: &data[first..],
+        shape,
+        strides,
+    };
     Ok(match precision {
         // Intermediate images held as f32, as ITK holds them: the same values as rounding f64s, half the
         // memory traffic.
-        Precision::Itk => laplacian::<f32>(image, sigma_mm, bbox),
-        Precision::Double => laplacian::<f64>(image, sigma_mm, bbox),
+        Precision::Itk => laplacian::<f32>(input, spacing, sigma_mm, bbox),
+        Precision::Double => laplacian::<f64>(input, spacing, sigma_mm, bbox),
     })
 }
 
@@ -214,24 +246,23 @@ impl Store for f64 {
 /// only. Every kept value is computed from the same whole rows in the same order as when filtering the
 /// image whole, so the box holds the same values bit for bit, at a fraction of the work when the box is
 /// small.
-fn laplacian<T: Store>(image: &Image, sigma_mm: f64, bbox: &BoundingBox) -> Array3<f64> {
-    let spacing = image.spacing();
-    let dim = image.data().dim();
-    let shape = [dim.0, dim.1, dim.2];
-    let input = image.data();
-    let input = input
-        .as_slice()
-        .expect("images are kept in standard layout");
+fn laplacian<T: Store>(
+    input: Volume<'_, f64>,
+    spacing: [f64; 3],
+    sigma_mm: f64,
+    bbox: &BoundingBox,
+) -> Array3<f64> {
     let out_shape = bbox.shape();
     let mut cumulative = vec![T::default(); out_shape.iter().product()];
     // Array axes are [z, y, x]; image axis d (x, y, z) is array axis 2 - d.
     for d in 0..3 {
         let second = Coefficients::new(sigma_mm, spacing[d], Order::Second);
         // The first pass reads the input at full precision, as ITK's first filter reads its input.
-        let (mut t, mut t_shape) = filter_axis::<f64, T>(input, shape, 2 - d, bbox, &second);
+        let (mut t, mut t_shape) = filter_axis::<f64, T>(input, 2 - d, bbox, &second);
         for other in (0..3).filter(|&o| o != d) {
             let zero = Coefficients::new(sigma_mm, spacing[other], Order::Zero);
-            (t, t_shape) = filter_axis::<T, T>(&t, t_shape, 2 - other, bbox, &zero);
+            (t, t_shape) =
+                filter_axis::<T, T>(Volume::contiguous(&t, t_shape), 2 - other, bbox, &zero);
         }
         debug_assert_eq!(t_shape, out_shape);
         let scale = 1.0 / (spacing[d] * spacing[d]);
@@ -246,9 +277,30 @@ fn laplacian<T: Store>(image: &Image, sigma_mm: f64, bbox: &BoundingBox) -> Arra
     .expect("shape matches length")
 }
 
-/// Filters every row of `input` (a C-order volume of `shape`) along array axis `axis`, keeping of each
-/// row the stretch `bbox.lower[axis] ..= bbox.upper[axis]`; returns the kept values (stored as `O`) and
-/// their shape (`shape` with that axis shortened).
+/// A volume to filter: `shape` (z, y, x) voxels of `data`, voxel (z, y, x) at
+/// `z · strides[0] + y · strides[1] + x` (x-runs contiguous), so that a region of a larger image is read
+/// in place.
+#[derive(Clone, Copy)]
+struct Volume<'a, I> {
+    data: &'a [I],
+    shape: [usize; 3],
+    strides: [usize; 3],
+}
+
+impl<'a, I> Volume<'a, I> {
+    /// A volume held whole, in C order.
+    fn contiguous(data: &'a [I], shape: [usize; 3]) -> Volume<'a, I> {
+        Volume {
+            data,
+            shape,
+            strides: [shape[1] * shape[2], shape[2], 1],
+        }
+    }
+}
+
+/// Filters every row of `input` along array axis `axis`, keeping of each row the stretch
+/// `bbox.lower[axis] ..= bbox.upper[axis]`; returns the kept values (stored as `O`, C order) and their
+/// shape (`input.shape` with that axis shortened).
 ///
 /// Rows are filtered many at a time, the recursion advancing along all of them together, through a small
 /// buffer that holds a block of rows side by side: rows along y and z a block of at most 512 columns of
@@ -256,12 +308,16 @@ fn laplacian<T: Store>(image: &Image, sigma_mm: f64, bbox: &BoundingBox) -> Arra
 /// computed with the same operations in the same order as [`Coefficients::filter`] computes it for the
 /// whole row, so the results are bit-identical (tested).
 fn filter_axis<I: Store, O: Store>(
-    input: &[I],
-    shape: [usize; 3],
+    input: Volume<'_, I>,
     axis: usize,
     bbox: &BoundingBox,
     c: &Coefficients,
 ) -> (Vec<O>, [usize; 3]) {
+    let Volume {
+        data: input,
+        shape,
+        strides,
+    } = input;
     let n = shape[axis];
     let (lo, hi) = (bbox.lower[axis], bbox.upper[axis]);
     debug_assert!(hi < n && lo <= hi);
@@ -269,21 +325,21 @@ fn filter_axis<I: Store, O: Store>(
     let mut out_shape = shape;
     out_shape[axis] = m;
     let mut output = vec![O::default(); out_shape.iter().product()];
-    let inner: usize = shape[axis + 1..].iter().product();
-    let outer: usize = shape[..axis].iter().product();
-    // Rows along x (inner = 1) are contiguous: block 16 of them. Otherwise block up to 512 columns.
-    let width = if inner == 1 { 16 } else { 512 };
+    // Rows along x are contiguous: block 16 of them. Otherwise block up to 512 columns.
+    let width = if axis == 2 { 16 } else { 512 };
     let mut xb = vec![0.0; n * width];
     let mut y = vec![0.0; n * width];
     let mut s = vec![0.0; n * width];
-    if inner == 1 {
-        let rows = outer;
+    if axis == 2 {
+        let rows = shape[0] * shape[1];
         let mut r0 = 0;
         while r0 < rows {
             let k = width.min(rows - r0);
             let (xb, y, s) = (&mut xb[..n * k], &mut y[..n * k], &mut s[..n * k]);
             for j in 0..k {
-                for (i, v) in input[(r0 + j) * n..(r0 + j + 1) * n].iter().enumerate() {
+                let r = r0 + j;
+                let start = (r / shape[1]) * strides[0] + (r % shape[1]) * strides[1];
+                for (i, v) in input[start..start + n].iter().enumerate() {
                     xb[i * k + j] = v.get();
                 }
             }
@@ -301,22 +357,52 @@ fn filter_axis<I: Store, O: Store>(
         }
         return (output, out_shape);
     }
-    for o in 0..outer {
-        let base = o * n * inner;
-        let out_base = o * m * inner;
+    // Rows along y or z, in planes whose columns are one contiguous run in the input and the output:
+    // (input start, input stride along the row, output start, output stride along the row, run length).
+    let planes: Vec<(usize, usize, usize, usize, usize)> = if axis == 1 {
+        (0..shape[0])
+            .map(|z| {
+                (
+                    z * strides[0],
+                    strides[1],
+                    z * m * shape[2],
+                    shape[2],
+                    shape[2],
+                )
+            })
+            .collect()
+    } else if strides[1] == shape[2] {
+        // Whole x-y planes are contiguous: one run of y·x columns.
+        let plane = shape[1] * shape[2];
+        vec![(0, strides[0], 0, plane, plane)]
+    } else {
+        let plane = shape[1] * shape[2];
+        (0..shape[1])
+            .map(|row| {
+                (
+                    row * strides[1],
+                    strides[0],
+                    row * shape[2],
+                    plane,
+                    shape[2],
+                )
+            })
+            .collect()
+    };
+    for (in_base, in_stride, out_base, out_stride, run) in planes {
         let mut j0 = 0;
-        while j0 < inner {
-            let k = width.min(inner - j0);
+        while j0 < run {
+            let k = width.min(run - j0);
             let (xb, y, s) = (&mut xb[..n * k], &mut y[..n * k], &mut s[..n * k]);
             for i in 0..n {
-                let row = base + i * inner + j0;
-                for (dst, v) in xb[i * k..(i + 1) * k].iter_mut().zip(&input[row..row + k]) {
+                let at = in_base + i * in_stride + j0;
+                for (dst, v) in xb[i * k..(i + 1) * k].iter_mut().zip(&input[at..at + k]) {
                     *dst = v.get();
                 }
             }
             c.filter_rows(xb, k, y, s, lo, hi);
             for i in lo..=hi {
-                let at = out_base + (i - lo) * inner + j0;
+                let at = out_base + (i - lo) * out_stride + j0;
                 let (yi, si) = (&y[i * k..(i + 1) * k], &s[i * k..(i + 1) * k]);
                 for ((dst, a), b) in output[at..at + k].iter_mut().zip(yi).zip(si) {
                     *dst = O::put(a + b);
@@ -710,10 +796,33 @@ mod tests {
                 }
             }
         }
+        // A region read in place equals the same region cropped first.
+        let region = BoundingBox {
+            lower: [1, 4, 6],
+            upper: [8, 20, 29],
+        };
+        let cropped = image
+            .data()
+            .slice(ndarray::s![1..=8, 4..=20, 6..=29])
+            .to_owned();
+        let cropped = Image::new(cropped, g).unwrap();
+        let bbox = BoundingBox {
+            lower: [2, 3, 4],
+            upper: [5, 9, 15],
+        };
+        for precision in [Precision::Itk, Precision::Double] {
+            let a = log_of_region_in_box(&image, &region, 1.5, &bbox, precision).unwrap();
+            let b = log_in_box(&cropped, 1.5, &bbox, precision).unwrap();
+            assert!(a
+                .iter()
+                .zip(b.iter())
+                .all(|(x, y)| x.to_bits() == y.to_bits()));
+        }
         let outside = BoundingBox {
             lower: [0, 0, 0],
             upper: [9, 0, 0],
         };
+        assert!(log_of_region_in_box(&image, &outside, 1.0, &bbox, Precision::Itk).is_err());
         assert!(log_in_box(&image, 1.0, &outside, Precision::Itk).is_err());
     }
 

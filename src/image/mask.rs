@@ -56,8 +56,17 @@ impl Mask {
             .pixel_type()
             .is_some_and(|t| !matches!(t, super::io::DataType::F32 | super::io::DataType::F64));
         if stored_as_integer {
+            let roi = match data.as_slice() {
+                // A plain loop over the contiguous values, which vectorises.
+                Some(values) => Array3::from_shape_vec(
+                    data.raw_dim(),
+                    values.iter().map(|&v| v == target).collect(),
+                )
+                .expect("shape matches length"),
+                None => data.mapv(|v| v == target),
+            };
             return Ok(Mask {
-                roi: data.mapv(|v| v == target),
+                roi,
                 geometry: *labels.geometry(),
             });
         }

@@ -355,13 +355,15 @@ pub fn read_nifti_mask(path: impl AsRef<Path>, label: i64) -> Result<Mask> {
     let mut first_bad = None;
     let mut present = std::collections::BTreeSet::new();
     let mut index = 0usize;
+    // Unscaled integer data holds integers: only scaled or floating-point data needs the check.
+    let integers = l.scale.is_none() && !matches!(l.dtype, DataType::F32 | DataType::F64);
     let roi = decode_with(&bytes[l.offset..], l.dtype, l.little, l.total, |v| {
         let v = if l.scale.is_some() {
             v * slope + inter
         } else {
             v
         };
-        if first_bad.is_none() && !(v.is_finite() && v == v.trunc()) {
+        if !integers && first_bad.is_none() && !(v.is_finite() && v == v.trunc()) {
             first_bad = Some((index, v));
         }
         if v != 0.0 && present.len() <= 20 {
