@@ -60,7 +60,9 @@
 
 use ndarray::Array3;
 
-use super::texture::{angles_within, nanmean, offset_mm, Offset, PresentLevels};
+use super::texture::{
+    self, angles_within, nanmean, offset_mm, Offset, PaddedLevels, PresentLevels,
+};
 use super::{FeatureInfo, TextureSettings, WeightingNorm};
 use crate::linalg::{self, Eigenvalue};
 use crate::numeric::pairwise_sum;
@@ -115,42 +117,27 @@ struct Counts {
 fn count(grey: &GreyLevels, s: &TextureSettings) -> Counts {
     let lv = grey.levels.as_standard_layout();
     let lv = lv.as_slice().expect("standard layout");
-    let (sz, sy, sx) = grey.levels.dim();
     let levels = PresentLevels::of(lv, grey.max_level);
     let angles = angles(grey, s);
     let n = levels.len();
     let mut data = vec![0.0; angles.len() * n * n];
-    // Linear offsets of the neighbours.
-    let steps: Vec<isize> = angles
-        .iter()
-        .map(|o| (o[0] * sy as isize + o[1]) * sx as isize + o[2])
-        .collect();
-    let mut i = 0usize;
-    for z in 0..sz as isize {
-        for y in 0..sy as isize {
-            for x in 0..sx as isize {
-                let li = lv[i];
-                if li != 0 {
-                    let ci = levels.index[li as usize] as usize;
-                    for (a, (o, &step)) in angles.iter().zip(&steps).enumerate() {
-                        let (nz, ny, nx) = (z + o[0], y + o[1], x + o[2]);
-                        if nz < 0
-                            || ny < 0
-                            || nx < 0
-                            || nz >= sz as isize
-                            || ny >= sy as isize
-                            || nx >= sx as isize
-                        {
-                            continue;
-                        }
-                        let lj = lv[(i as isize + step) as usize];
-                        if lj != 0 {
-                            let cj = levels.index[lj as usize] as usize;
-                            data[(a * n + ci) * n + cj] += 1.0;
-                        }
-                    }
+    // Neighbours read from a zero-padded copy: beyond the box reads 0, outside the ROI.
+    let padded = PaddedLevels::new(grey.levels.view(), texture::reach(&angles));
+    let steps: Vec<isize> = angles.iter().map(|o| padded.offset(o)).collect();
+    let pd = &padded.data;
+    for row in padded.rows() {
+        for i in row {
+            let li = pd[i];
+            if li == 0 {
+                continue;
+            }
+            let ci = levels.index[li as usize] as usize;
+            for (a, &step) in steps.iter().enumerate() {
+                let lj = pd[i.wrapping_add_signed(step)];
+                if lj != 0 {
+                    let cj = levels.index[lj as usize] as usize;
+                    data[(a * n + ci) * n + cj] += 1.0;
                 }
-                i += 1;
             }
         }
     }

@@ -73,6 +73,7 @@ pub fn matrix(grey: &GreyLevels, s: &TextureSettings) -> Array2<f64> {
     let padded = PaddedLevels::new(grey.levels.view(), texture::reach(&offsets));
     let flat: Vec<isize> = offsets.iter().map(|o| padded.offset(o)).collect();
     let data = &padded.data;
+    let alpha = s.gldm_a;
     let mut p = Array2::<f64>::zeros((grey.max_level as usize, offsets.len() + 1));
     for row in padded.rows() {
         for i in row {
@@ -84,9 +85,8 @@ pub fn matrix(grey: &GreyLevels, s: &TextureSettings) -> Array2<f64> {
             for &d in &flat {
                 // Outside the box reads 0, outside the ROI.
                 let other = data[i.wrapping_add_signed(d)];
-                if other != 0 && (f64::from(gl) - f64::from(other)).abs() <= s.gldm_a {
-                    dependent += 1;
-                }
+                // Levels are integers: |gl − other| is exact. Branch-free: the outcome is data-dependent.
+                dependent += usize::from((other != 0) & (f64::from(gl.abs_diff(other)) <= alpha));
             }
             p[[gl as usize - 1, dependent]] += 1.0;
         }

@@ -65,16 +65,16 @@ pub fn matrix(grey: &GreyLevels, s: &TextureSettings) -> Array2<f64> {
             if gl == 0 {
                 continue;
             }
-            let mut count = 0.0;
-            let mut sum = 0.0;
+            // Integer counts and sums (exact, so the same as summing in f64), branch-free: outside
+            // the box reads 0, outside the ROI, which adds nothing.
+            let mut count = 0u32;
+            let mut sum = 0u64;
             for &d in &flat {
-                // Outside the box reads 0, outside the ROI.
                 let other = data[i.wrapping_add_signed(d)];
-                if other != 0 {
-                    count += 1.0;
-                    sum += f64::from(other);
-                }
+                count += u32::from(other != 0);
+                sum += u64::from(other);
             }
+            let (count, sum) = (f64::from(count), sum as f64);
             let diff = if count == 0.0 {
                 0.0
             } else {
