@@ -414,7 +414,7 @@ impl<'a> Coefficients<'a> {
         c.mu_x = c.over_matrix(|v, i, _| i * v);
         c.mu_y = c.over_matrix(|v, _, j| j * v);
         // HXY = −Σ p log₂(p + ε)
-        c.hxy = -c.over_matrix(|v, _, _| v * (v + f64::EPSILON).log2());
+        c.hxy = -c.over_matrix(|v, _, _| xlog2(v, v));
         c
     }
 
@@ -435,6 +435,17 @@ impl<'a> Coefficients<'a> {
             .map(|(k, &x)| f(x, k0 + k as f64))
             .collect();
         sum(self.pairwise, &t)
+    }
+}
+
+/// `x · log₂(y + ε)`, the term of the entropies over a whole matrix, skipping the logarithm where `x` is
+/// 0 (most cells of a sparse matrix): the term is then a zero, which leaves the sum unchanged (the sum of
+/// a probability matrix's terms is never made of zeros alone).
+fn xlog2(x: f64, y: f64) -> f64 {
+    if x == 0.0 {
+        0.0
+    } else {
+        x * (y + f64::EPSILON).log2()
     }
 }
 
@@ -476,11 +487,11 @@ fn angle_features(p: &[f64], g: &[f64], ng: usize, pairwise: bool) -> AngleFeatu
     let n = g.len();
     let pxy: Vec<f64> = (0..n * n).map(|k| c.p_x[k / n] * c.p_y[k % n]).collect();
     let hxy1 = {
-        let t: Vec<f64> = (0..n * n).map(|k| p[k] * (pxy[k] + eps).log2()).collect();
+        let t: Vec<f64> = (0..n * n).map(|k| xlog2(p[k], pxy[k])).collect();
         -sum(pairwise, &t)
     };
     let hxy2 = {
-        let t: Vec<f64> = pxy.iter().map(|&q| q * (q + eps).log2()).collect();
+        let t: Vec<f64> = pxy.iter().map(|&q| xlog2(q, q)).collect();
         -sum(pairwise, &t)
     };
     // Imc1 = (HXY − HXY1) / max(HX, HY), 0 where the maximum is 0
