@@ -290,6 +290,259 @@ fn two_by_two(a: f64, b: f64, c: f64, d: f64) -> [Eigenvalue; 2] {
     }
 }
 
+/// A real symmetric matrix reduced to tridiagonal form `T = Hᵀ A H` by Householder reflections, with
+/// the reflections kept so that eigenvectors of `T` can be taken back to `A`.
+pub(crate) struct Tridiagonal {
+    /// Diagonal of `T`.
+    pub d: Vec<f64>,
+    /// Off-diagonal: `e[i]` couples rows `i` and `i + 1`.
+    pub e: Vec<f64>,
+    /// Reflection `k` acts on rows `k + 1 ..`: `(v, β)` with `v[0] = 1`.
+    reflections: Vec<(Vec<f64>, f64)>,
+}
+
+impl Tridiagonal {
+    /// Reduces the symmetric `n × n` matrix `a` (row-major, overwritten; only symmetry is assumed, not
+    /// checked) (Golub & Van Loan, Algorithm 8.3.1).
+    pub fn new(a: &mut [f64], n: usize) -> Tridiagonal {
+        assert_eq!(a.len(), n * n, "a must be n × n");
+        let mut reflections = Vec::with_capacity(n.saturating_sub(2));
+        let mut p = vec![0.0; n];
+        for k in 0..n.saturating_sub(2) {
+            let len = n - k - 1;
+            let x: Vec<f64> = (0..len).map(|i| a[(k + 1 + i) * n + k]).collect();
+            let (v, beta) = householder(&x);
+            if beta != 0.0 {
+                // p = β A₂₂ v, w = p − (β pᵀv / 2) v, A₂₂ ← A₂₂ − v wᵀ − w vᵀ.
+                let p = &mut p[..len];
+                for (i, pi) in p.iter_mut().enumerate() {
+                    let row = &a[(k + 1 + i) * n + k + 1..(k + 2 + i) * n];
+                    *pi = beta * row.iter().zip(&v).map(|(r, vj)| r * vj).sum::<f64>();
+                }
+                let pv: f64 = p.iter().zip(&v).map(|(x, y)| x * y).sum();
+                let half = 0.5 * beta * pv;
+                let w: Vec<f64> = p.iter().zip(&v).map(|(pi, vi)| pi - half * vi).collect();
+                for i in 0..len {
+                    let row = &mut a[(k + 1 + i) * n + k + 1..(k + 2 + i) * n];
+                    let (vi, wi) = (v[i], w[i]);
+                    for ((r, vj), wj) in row.iter_mut().zip(&v).zip(&w) {
+                        *r -= vi * wj + wi * vj;
+                    }
+                }
+                // The column below the diagonal becomes ‖x‖ e₁ (v = x − ‖x‖ e₁).
+                let norm = x.iter().map(|t| t * t).sum::<f64>().sqrt();
+                a[(k + 1) * n + k] = norm;
+                a[k * n + k + 1] = norm;
+            }
+            reflections.push((v, beta));
+        }
+        let d = (0..n).map(|i| a[i * n + i]).collect();
+        let e = (0..n.saturating_sub(1))
+            .map(|i| a[(i + 1) * n + i])
+            .collect();
+        Tridiagonal { d, e, reflections }
+    }
+
+    /// For each shift `x[r]`, the number of eigenvalues of `T` below it (Sturm sequence counts). The
+    /// sequences run side by side, so their chains of divisions overlap.
+    fn count_below<const R: usize>(&self, x: &[f64; R]) -> [usize; R] {
+        let mut count = [0usize; R];
+        let mut q = [1.0f64; R];
+        for i in 0..self.d.len() {
+            let (coupling2, floor) = if i == 0 {
+                (0.0, f64::EPSILON * self.d[0].abs().max(f64::MIN_POSITIVE))
+            } else {
+                let c = self.e[i - 1];
+                (
+                    c * c,
+                    f64::EPSILON * (self.d[i].abs() + c.abs()).max(f64::MIN_POSITIVE),
+                )
+            };
+            for r in 0..R {
+                let mut v = self.d[i] - x[r] - coupling2 / q[r];
+                if v == 0.0 {
+                    v = -floor;
+                }
+                q[r] = v;
+                count[r] += usize::from(v < 0.0);
+            }
+        }
+        count
+    }
+
+    /// The `k[r]`-th smallest eigenvalues (`k` from 0) by bisection, to the last bits, side by side.
+    pub fn eigenvalues_at<const R: usize>(&self, k: [usize; R]) -> [f64; R] {
+        let n = self.d.len();
+        assert!(k.iter().all(|&k| k < n));
+        // Gershgorin bounds.
+        let mut lo0 = f64::INFINITY;
+        let mut hi0 = f64::NEG_INFINITY;
+        for i in 0..n {
+            let r = if i > 0 { self.e[i - 1].abs() } else { 0.0 }
+                + if i + 1 < n { self.e[i].abs() } else { 0.0 };
+            lo0 = lo0.min(self.d[i] - r);
+            hi0 = hi0.max(self.d[i] + r);
+        }
+        let mut lo = [lo0; R];
+        let mut hi = [hi0; R];
+        for _ in 0..200 {
+            let mid: [f64; R] = std::array::from_fn(|r| 0.5 * (lo[r] + hi[r]));
+            if (0..R).all(|r| mid[r] <= lo[r] || mid[r] >= hi[r]) {
+                break;
+            }
+            let below = self.count_below(&mid);
+            for r in 0..R {
+                if mid[r] <= lo[r] || mid[r] >= hi[r] {
+                    continue;
+                }
+                if below[r] > k[r] {
+                    hi[r] = mid[r];
+                } else {
+                    lo[r] = mid[r];
+                }
+            }
+        }
+        std::array::from_fn(|r| 0.5 * (lo[r] + hi[r]))
+    }
+
+    /// The `k`-th smallest eigenvalue (`k` from 0) by bisection.
+    #[cfg(test)]
+    pub fn eigenvalue(&self, k: usize) -> f64 {
+        self.eigenvalues_at([k])[0]
+    }
+
+    /// A unit eigenvector of `A` for its eigenvalue `lambda` (a simple eigenvalue of `T`, computed
+    /// accurately): inverse iteration on `T`, then the reflections. `None` if the iteration leaves a
+    /// residual `‖T y − λ y‖` above `1e-10`.
+    pub fn eigenvector(&self, lambda: f64) -> Option<Vec<f64>> {
+        let n = self.d.len();
+        let mut y = vec![1.0 / (n as f64).sqrt(); n];
+        let scale = self
+            .d
+            .iter()
+            .chain(&self.e)
+            .fold(0.0f64, |m, v| m.max(v.abs()))
+            .max(f64::MIN_POSITIVE);
+        for _ in 0..3 {
+            y = solve_shifted(&self.d, &self.e, lambda, scale, &y);
+            let norm = y.iter().map(|v| v * v).sum::<f64>().sqrt();
+            if !(norm.is_finite() && norm > 0.0) {
+                return None;
+            }
+            y.iter_mut().for_each(|v| *v /= norm);
+        }
+        let residual: f64 = (0..n)
+            .map(|i| {
+                let mut r = (self.d[i] - lambda) * y[i];
+                if i > 0 {
+                    r += self.e[i - 1] * y[i - 1];
+                }
+                if i + 1 < n {
+                    r += self.e[i] * y[i + 1];
+                }
+                r * r
+            })
+            .sum::<f64>()
+            .sqrt();
+        if residual > 1e-10 * scale {
+            return None;
+        }
+        // z = H₀ H₁ … y.
+        for (k, (v, beta)) in self.reflections.iter().enumerate().rev() {
+            let tail = &mut y[k + 1..];
+            let dot: f64 = tail.iter().zip(v).map(|(a, b)| a * b).sum();
+            let f = beta * dot;
+            for (t, vi) in tail.iter_mut().zip(v) {
+                *t -= f * vi;
+            }
+        }
+        Some(y)
+    }
+}
+
+/// `v` (with `v[0] = 1`) and `β` of the reflection `I − β v vᵀ` mapping `x` to a multiple of `e₁`.
+fn householder(x: &[f64]) -> (Vec<f64>, f64) {
+    let mut v = x.to_vec();
+    if v.is_empty() {
+        return (v, 0.0);
+    }
+    let scale = x.iter().fold(0.0f64, |m, t| m.max(t.abs()));
+    if scale == 0.0 {
+        v[0] = 1.0;
+        return (v, 0.0);
+    }
+    let sigma: f64 = x[1..].iter().map(|t| (t / scale) * (t / scale)).sum();
+    if sigma == 0.0 {
+        v.iter_mut().for_each(|t| *t = 0.0);
+        v[0] = 1.0;
+        return (v, 0.0);
+    }
+    let x0 = x[0] / scale;
+    let norm = (x0 * x0 + sigma).sqrt();
+    let v0 = if x0 <= 0.0 {
+        x0 - norm
+    } else {
+        -sigma / (x0 + norm)
+    };
+    let beta = 2.0 * v0 * v0 / (sigma + v0 * v0);
+    v[0] = 1.0;
+    for (t, &xi) in v[1..].iter_mut().zip(&x[1..]) {
+        *t = (xi / scale) / v0;
+    }
+    (v, beta)
+}
+
+/// Solves `(T − λ I) y = b` for the tridiagonal `T` (`d`, `e`) by Gaussian elimination with partial
+/// pivoting (as LAPACK's `dgttrf`); a vanishing pivot (λ is an eigenvalue) is replaced by `ε · scale`,
+/// as inverse iteration wants.
+fn solve_shifted(d: &[f64], e: &[f64], lambda: f64, scale: f64, b: &[f64]) -> Vec<f64> {
+    let n = d.len();
+    let tiny = f64::EPSILON * scale;
+    // Row i holds columns i, i+1, i+2 as (dg[i], du[i], du2[i]); dl[i] is entry (i+1, i).
+    let mut dg: Vec<f64> = d.iter().map(|v| v - lambda).collect();
+    let mut du: Vec<f64> = e.to_vec();
+    du.push(0.0);
+    let mut du2 = vec![0.0; n];
+    let dl = e;
+    let mut r = b.to_vec();
+    for i in 0..n.saturating_sub(1) {
+        if dl[i].abs() <= dg[i].abs() {
+            if dg[i] == 0.0 {
+                dg[i] = tiny;
+            }
+            let f = dl[i] / dg[i];
+            dg[i + 1] -= f * du[i];
+            r[i + 1] -= f * r[i];
+        } else {
+            // Rows i and i+1 change places, then the new row i+1 is eliminated.
+            let f = dg[i] / dl[i];
+            let (next_diag, next_up) = (dg[i + 1], du[i + 1]);
+            let up = du[i];
+            dg[i] = dl[i];
+            du[i] = next_diag;
+            du2[i] = next_up;
+            dg[i + 1] = up - f * next_diag;
+            du[i + 1] = -f * next_up;
+            let (ri, rn) = (r[i], r[i + 1]);
+            r[i] = rn;
+            r[i + 1] = ri - f * rn;
+        }
+    }
+    let mut y = vec![0.0; n];
+    for i in (0..n).rev() {
+        let mut v = r[i];
+        if i + 1 < n {
+            v -= du[i] * y[i + 1];
+        }
+        if i + 2 < n {
+            v -= du2[i] * y[i + 2];
+        }
+        let pivot = if dg[i] == 0.0 { tiny } else { dg[i] };
+        y[i] = v / pivot;
+    }
+    y
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,6 +635,42 @@ mod tests {
             let ones = ev.iter().filter(|e| (e.re - 1.0).abs() < 1e-10).count();
             assert_eq!(ones, components, "n {n}: {ev:?}");
             assert!(ev.iter().all(|e| e.re > -1e-10 && e.re < 1.0 + 1e-10));
+        }
+    }
+
+    #[test]
+    fn tridiagonal_eigenvalues_and_vectors_of_symmetric_matrices() {
+        let mut rng = crate::synthetic::Rng::new(4);
+        for n in [1, 2, 3, 5, 12, 40] {
+            let mut a = vec![0.0; n * n];
+            for i in 0..n {
+                for j in i..n {
+                    let v = rng.normal();
+                    a[i * n + j] = v;
+                    a[j * n + i] = v;
+                }
+            }
+            let reference = nalgebra::SymmetricEigen::new(DMatrix::from_row_slice(n, n, &a));
+            let mut want: Vec<f64> = reference.eigenvalues.iter().copied().collect();
+            want.sort_by(f64::total_cmp);
+            let t = Tridiagonal::new(&mut a.clone(), n);
+            for (k, w) in want.iter().enumerate() {
+                let got = t.eigenvalue(k);
+                assert!((got - w).abs() < 1e-12, "n {n} k {k}: {got} vs {w}");
+                // Its eigenvector: A z = λ z.
+                if k + 1 < n && (want[k + 1] - w).abs() < 1e-6
+                    || k > 0 && (w - want[k - 1]).abs() < 1e-6
+                {
+                    continue;
+                }
+                let z = t.eigenvector(got).expect("a simple eigenvalue");
+                let norm: f64 = z.iter().map(|v| v * v).sum::<f64>().sqrt();
+                assert!((norm - 1.0).abs() < 1e-12);
+                for i in 0..n {
+                    let az: f64 = (0..n).map(|j| a[i * n + j] * z[j]).sum();
+                    assert!((az - got * z[i]).abs() < 1e-9, "n {n} k {k} row {i}");
+                }
+            }
         }
     }
 
