@@ -450,8 +450,8 @@ impl Extractor {
 /// The mask of `label` in `labels`, with PyRadiomics' checks: something is segmented, and `label` is one
 /// of the labels present (the error lists them).
 pub fn select_label(labels: &Image, label: i64) -> Result<Mask> {
-    let mask = Mask::from_labels(labels, label)?;
-    if mask.roi().iter().any(|&b| b) {
+    let (mask, found) = Mask::from_labels_found(labels, label)?;
+    if found {
         return Ok(mask);
     }
     let mut present: Vec<i64> = labels

@@ -452,29 +452,58 @@ impl Mesh {
     fn diameters(&self) -> Diameters {
         let mm: Vec<[f64; 3]> = self.vertices.iter().map(|v| v.mm).collect();
         let plane = |axis: usize| -> f64 {
-            // Group vertices by their coordinate along `axis`, each group sorted by its in-plane
-            // coordinates (u, v); compare within groups only, and there only the points on the group's
-            // convex hull, where the longest distance ends.
+            // Compare vertices of equal coordinate along `axis` only, and of those only the points on
+            // each plane's convex hull, where the longest distance ends. Only the first and last vertex
+            // of each row (equal u) can be hull vertices: they are found in one pass, bucketed by plane
+            // and u, which also leaves them sorted by (u, v) for the hull.
             let (u, v) = match axis {
                 0 => (1, 2),
                 1 => (0, 2),
                 _ => (0, 1),
             };
-            let key = |i: usize| {
-                let h = self.vertices[i].half;
-                (h[axis], h[u], h[v])
+            let range = |d: usize| {
+                self.vertices
+                    .iter()
+                    .fold((i64::MAX, i64::MIN), |(lo, hi), x| {
+                        (lo.min(x.half[d]), hi.max(x.half[d]))
+                    })
             };
-            let mut order: Vec<usize> = (0..self.vertices.len()).collect();
-            order.sort_unstable_by_key(|&i| key(i));
+            let ((a0, a1), (u0, u1)) = (range(axis), range(u));
+            let (planes, rows) = ((a1 - a0 + 1) as usize, (u1 - u0 + 1) as usize);
+            // Per (plane, row): the vertices of smallest and largest v.
+            let mut ends = vec![(usize::MAX, usize::MAX); planes * rows];
+            for (i, x) in self.vertices.iter().enumerate() {
+                let cell = (x.half[axis] - a0) as usize * rows + (x.half[u] - u0) as usize;
+                let (first, last) = &mut ends[cell];
+                if *first == usize::MAX || x.half[v] < self.vertices[*first].half[v] {
+                    *first = i;
+                }
+                if *last == usize::MAX || x.half[v] > self.vertices[*last].half[v] {
+                    *last = i;
+                }
+            }
+            let uv = |i: usize| {
+                let h = self.vertices[i].half;
+                (h[u], h[v])
+            };
             let mut best = 0.0f64;
+            let mut sorted = Vec::new();
             let mut hull = Vec::new();
             let mut candidates: Vec<[f64; 3]> = Vec::new();
-            for group in order.chunk_by(|&a, &b| key(a).0 == key(b).0) {
-                let uv = |i: usize| {
-                    let h = self.vertices[i].half;
-                    (h[u], h[v])
-                };
-                hull_boundary(group, uv, &mut hull);
+            for plane in ends.chunks_exact(rows) {
+                sorted.clear();
+                for &(first, last) in plane {
+                    if first != usize::MAX {
+                        sorted.push(first);
+                        if last != first {
+                            sorted.push(last);
+                        }
+                    }
+                }
+                if sorted.len() < 2 {
+                    continue;
+                }
+                hull_boundary(&sorted, uv, &mut hull);
                 candidates.clear();
                 candidates.extend(hull.iter().map(|&i| mm[i]));
                 best = best.max(max_squared_distance_brute(&candidates));
@@ -868,6 +897,41 @@ const TRIANGLES: [&[[u8; 3]]; 128] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The plane diameters (row ends, convex hulls) equal the all-pairs search over the mesh vertices
+    /// of each plane, bit for bit, on random blobs with anisotropic spacing.
+    #[test]
+    fn plane_diameters_equal_all_pairs_within_planes() {
+        let mut rng = crate::synthetic::Rng::new(9);
+        for _ in 0..12 {
+            let mut size = |lo: f64, span: f64| (lo + (rng.uniform() * span).floor()) as usize;
+            let (nz, ny, nx) = (size(5.0, 6.0), size(6.0, 10.0), size(6.0, 10.0));
+            let c = [nz as f64 / 2.0, ny as f64 / 2.0, nx as f64 / 2.0];
+            let roi = ndarray::Array3::from_shape_fn((nz + 2, ny + 2, nx + 2), |(z, y, x)| {
+                let (z, y, x) = (z as f64 - 1.0, y as f64 - 1.0, x as f64 - 1.0);
+                let r = ((z - c[0]) / c[0]).powi(2)
+                    + ((y - c[1]) / c[1]).powi(2)
+                    + ((x - c[2]) / c[2]).powi(2);
+                z >= 0.0 && y >= 0.0 && x >= 0.0 && r < 0.8 + 0.4 * rng.uniform()
+            });
+            let mesh = Mesh::march(roi.view(), [2.5, 0.7, 0.9], [0; 3]);
+            let d = mesh.diameters();
+            let brute = |axis: usize| {
+                let mut best = 0.0f64;
+                for (i, a) in mesh.vertices.iter().enumerate() {
+                    for b in &mesh.vertices[i + 1..] {
+                        if a.half[axis] == b.half[axis] {
+                            best = best.max(squared_distance(&a.mm, &b.mm));
+                        }
+                    }
+                }
+                best.sqrt()
+            };
+            assert_eq!(d.slice.to_bits(), brute(0).to_bits());
+            assert_eq!(d.column.to_bits(), brute(1).to_bits());
+            assert_eq!(d.row.to_bits(), brute(2).to_bits());
+        }
+    }
 
     #[test]
     fn hull_boundary_keeps_the_longest_distance() {

@@ -49,6 +49,11 @@ impl Mask {
     /// Label images hold integers: a voxel value that is not an integer (a probability map, a mask
     /// interpolated without nearest neighbour) is an error rather than a silent threshold.
     pub fn from_labels(labels: &Image, label: i64) -> Result<Mask> {
+        Mask::from_labels_found(labels, label).map(|(mask, _)| mask)
+    }
+
+    /// As [`from_labels`](Self::from_labels), also saying whether any voxel has the label.
+    pub(crate) fn from_labels_found(labels: &Image, label: i64) -> Result<(Mask, bool)> {
         let data = labels.data();
         let target = label as f64;
         // Values read from an integer datatype are integers: only membership to compute.
@@ -65,10 +70,17 @@ impl Mask {
                 .expect("shape matches length"),
                 None => data.mapv(|v| v == target),
             };
-            return Ok(Mask {
-                roi,
-                geometry: *labels.geometry(),
-            });
+            let found = roi.as_slice().map_or_else(
+                || roi.iter().any(|&b| b),
+                |r| r.iter().fold(false, |a, &b| a | b),
+            );
+            return Ok((
+                Mask {
+                    roi,
+                    geometry: *labels.geometry(),
+                },
+                found,
+            ));
         }
         // One pass: membership, and the integer check (a NaN fails `v == v.trunc()` too).
         let mut all_integer = true;
@@ -86,10 +98,14 @@ impl Mask {
                 idx.2, idx.1, idx.0
             )));
         }
-        Ok(Mask {
-            roi,
-            geometry: *labels.geometry(),
-        })
+        let found = roi.iter().any(|&b| b);
+        Ok((
+            Mask {
+                roi,
+                geometry: *labels.geometry(),
+            },
+            found,
+        ))
     }
 
     /// A mask from a boolean array indexed `[z, y, x]` and a geometry.
