@@ -307,11 +307,16 @@ impl Tridiagonal {
     pub fn new(a: &mut [f64], n: usize) -> Tridiagonal {
         assert_eq!(a.len(), n * n, "a must be n × n");
         let mut reflections = Vec::with_capacity(n.saturating_sub(2));
+        let mut x = vec![0.0; n];
         let mut p = vec![0.0; n];
+        let mut w = vec![0.0; n];
         for k in 0..n.saturating_sub(2) {
             let len = n - k - 1;
-            let x: Vec<f64> = (0..len).map(|i| a[(k + 1 + i) * n + k]).collect();
-            let (v, beta) = householder(&x);
+            let x = &mut x[..len];
+            for (i, xi) in x.iter_mut().enumerate() {
+                *xi = a[(k + 1 + i) * n + k];
+            }
+            let (v, beta) = householder(x);
             if beta != 0.0 {
                 // p = β A₂₂ v, w = p − (β pᵀv / 2) v, A₂₂ ← A₂₂ − v wᵀ − w vᵀ.
                 let p = &mut p[..len];
@@ -321,11 +326,14 @@ impl Tridiagonal {
                 }
                 let pv: f64 = p.iter().zip(&v).map(|(x, y)| x * y).sum();
                 let half = 0.5 * beta * pv;
-                let w: Vec<f64> = p.iter().zip(&v).map(|(pi, vi)| pi - half * vi).collect();
+                let w = &mut w[..len];
+                for ((wi, pi), vi) in w.iter_mut().zip(p.iter()).zip(&v) {
+                    *wi = pi - half * vi;
+                }
                 for i in 0..len {
                     let row = &mut a[(k + 1 + i) * n + k + 1..(k + 2 + i) * n];
                     let (vi, wi) = (v[i], w[i]);
-                    for ((r, vj), wj) in row.iter_mut().zip(&v).zip(&w) {
+                    for ((r, vj), wj) in row.iter_mut().zip(&v).zip(w.iter()) {
                         *r -= vi * wj + wi * vj;
                     }
                 }

@@ -380,6 +380,8 @@ struct Coefficients<'a> {
     /// `p_{x−y}(k)`, k = 0…Ng−1.
     p_xminusy: Vec<f64>,
     hxy: f64,
+    /// Scratch space for the terms of a sum over the matrix.
+    terms: std::cell::RefCell<Vec<f64>>,
 }
 
 impl<'a> Coefficients<'a> {
@@ -410,6 +412,7 @@ impl<'a> Coefficients<'a> {
             p_xplusy,
             p_xminusy,
             hxy: 0.0,
+            terms: std::cell::RefCell::new(Vec::with_capacity(n * n)),
         };
         c.mu_x = c.over_matrix(|v, i, _| i * v);
         c.mu_y = c.over_matrix(|v, _, j| j * v);
@@ -418,12 +421,15 @@ impl<'a> Coefficients<'a> {
         c
     }
 
-    /// Σ_{i,j} f(p(i,j), i, j) over the matrix, in numpy's order.
+    /// Σ_{i,j} f(p(i,j), i, j) over the matrix, in numpy's order (the terms gathered in a reused
+    /// buffer, then summed as numpy sums).
     fn over_matrix(&self, f: impl Fn(f64, f64, f64) -> f64) -> f64 {
-        let n = self.g.len();
-        let t: Vec<f64> = (0..n * n)
-            .map(|k| f(self.p[k], self.g[k / n], self.g[k % n]))
-            .collect();
+        let mut t = self.terms.borrow_mut();
+        t.clear();
+        for (i, row) in self.p.chunks_exact(self.g.len()).enumerate() {
+            let gi = self.g[i];
+            t.extend(row.iter().zip(self.g).map(|(&v, &gj)| f(v, gi, gj)));
+        }
         sum(self.pairwise, &t)
     }
 
