@@ -130,12 +130,17 @@ pub fn compute(values: &[f64], levels: &[u32], spacing: [f64; 3], shift: f64) ->
 
 /// Fractions of the voxels in each occurring grey level, by ascending level.
 fn level_fractions(levels: &[u32]) -> Vec<f64> {
-    let mut counts = std::collections::BTreeMap::new();
+    let top = levels.iter().copied().max().unwrap_or(0) as usize;
+    let mut counts = vec![0usize; top + 1];
     for &l in levels {
-        *counts.entry(l).or_insert(0usize) += 1;
+        counts[l as usize] += 1;
     }
     let total = levels.len().max(1) as f64;
-    counts.values().map(|&c| c as f64 / total).collect()
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| c as f64 / total)
+        .collect()
 }
 
 #[cfg(test)]
