@@ -47,31 +47,10 @@ fn hessenberg(a: &mut [f64], n: usize) {
         for (i, vi) in v.iter_mut().enumerate() {
             *vi = a[(k + 1 + i) * n + k];
         }
-        let scale = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-        if scale == 0.0 {
-            continue;
-        }
-        let sigma: f64 = v[1..].iter().map(|x| (x / scale) * (x / scale)).sum();
-        if sigma == 0.0 {
+        let beta = householder(v);
+        if beta == 0.0 {
             // Already zero below the subdiagonal.
             continue;
-        }
-        let x0 = v[0] / scale;
-        let norm = (x0 * x0 + sigma).sqrt();
-        // v = x − alpha e1 with alpha = −sign(x0) ‖x‖, avoiding cancellation.
-        let v0 = if x0 <= 0.0 {
-            x0 - norm
-        } else {
-            -sigma / (x0 + norm)
-        };
-        let beta = 2.0 * v0 * v0 / (sigma + v0 * v0);
-        v[0] = v0;
-        for vi in v[1..].iter_mut() {
-            *vi /= scale;
-        }
-        let v0 = v[0];
-        for vi in v.iter_mut() {
-            *vi /= v0;
         }
         // Left: rows k+1.., columns k..: a ← a − β v (vᵀ a).
         let w = &mut w[k..n];
@@ -199,7 +178,8 @@ fn francis_step(h: &mut [f64], n: usize, lo: usize, q: usize, s: f64, t: f64) {
     for k in lo..q {
         // Reflection on rows/columns k..k+2 (k..k+1 at the last position) mapping (x, y, z) to (β, 0, 0).
         let three = k + 2 <= q;
-        let (v, beta) = householder3(x, y, if three { z } else { 0.0 });
+        let mut v = [x, y, if three { z } else { 0.0 }];
+        let beta = householder(&mut v);
         if beta != 0.0 {
             let rows = if three { 3 } else { 2 };
             // Left: rows k..k+rows, columns from max(lo, k−1) to q.
@@ -244,25 +224,6 @@ fn francis_step(h: &mut [f64], n: usize, lo: usize, q: usize, s: f64, t: f64) {
             z = if k + 3 <= q { h[at(k + 3, k)] } else { 0.0 };
         }
     }
-}
-
-/// The Householder vector `v` (with `v[0] = 1`) and `β` of the reflection `I − β v vᵀ` that maps
-/// `(x, y, z)` to a multiple of the first unit vector; `β = 0` when `y = z = 0`.
-fn householder3(x: f64, y: f64, z: f64) -> ([f64; 3], f64) {
-    let scale = x.abs().max(y.abs()).max(z.abs());
-    if scale == 0.0 || (y == 0.0 && z == 0.0) {
-        return ([1.0, 0.0, 0.0], 0.0);
-    }
-    let (x, y, z) = (x / scale, y / scale, z / scale);
-    let sigma = y * y + z * z;
-    let norm = (x * x + sigma).sqrt();
-    let v0 = if x <= 0.0 {
-        x - norm
-    } else {
-        -sigma / (x + norm)
-    };
-    let beta = 2.0 * v0 * v0 / (sigma + v0 * v0);
-    ([1.0, y / v0, z / v0], beta)
 }
 
 /// The eigenvalues of `[[a, b], [c, d]]`: a real pair (computed without cancellation) or a complex
@@ -316,7 +277,8 @@ impl Tridiagonal {
             for (i, xi) in x.iter_mut().enumerate() {
                 *xi = a[(k + 1 + i) * n + k];
             }
-            let (v, beta) = householder(x);
+            let mut v = x.to_vec();
+            let beta = householder(&mut v);
             if beta != 0.0 {
                 // p = β A₂₂ v, w = p − (β pᵀv / 2) v, A₂₂ ← A₂₂ − v wᵀ − w vᵀ.
                 let p = &mut p[..len];
@@ -468,22 +430,20 @@ impl Tridiagonal {
     }
 }
 
-/// `v` (with `v[0] = 1`) and `β` of the reflection `I − β v vᵀ` mapping `x` to a multiple of `e₁`.
-fn householder(x: &[f64]) -> (Vec<f64>, f64) {
-    let mut v = x.to_vec();
-    if v.is_empty() {
-        return (v, 0.0);
+/// Turns `x` into the vector `v` (with `v[0] = 1`) of the Householder reflection `I − β v vᵀ` that maps
+/// `x` to a multiple of `e₁` (`v = x − ‖x‖ e₁`, computed without cancellation, Golub & Van Loan
+/// Algorithm 5.1.1) and returns `β`; `β = 0`, with `x` left as it is, when `x` is already such a multiple.
+fn householder(x: &mut [f64]) -> f64 {
+    if x.len() < 2 {
+        return 0.0;
     }
     let scale = x.iter().fold(0.0f64, |m, t| m.max(t.abs()));
     if scale == 0.0 {
-        v[0] = 1.0;
-        return (v, 0.0);
+        return 0.0;
     }
     let sigma: f64 = x[1..].iter().map(|t| (t / scale) * (t / scale)).sum();
     if sigma == 0.0 {
-        v.iter_mut().for_each(|t| *t = 0.0);
-        v[0] = 1.0;
-        return (v, 0.0);
+        return 0.0;
     }
     let x0 = x[0] / scale;
     let norm = (x0 * x0 + sigma).sqrt();
@@ -493,11 +453,11 @@ fn householder(x: &[f64]) -> (Vec<f64>, f64) {
         -sigma / (x0 + norm)
     };
     let beta = 2.0 * v0 * v0 / (sigma + v0 * v0);
-    v[0] = 1.0;
-    for (t, &xi) in v[1..].iter_mut().zip(&x[1..]) {
-        *t = (xi / scale) / v0;
+    x[0] = 1.0;
+    for t in x[1..].iter_mut() {
+        *t = (*t / scale) / v0;
     }
-    (v, beta)
+    beta
 }
 
 /// Solves `(T − λ I) y = b` for the tridiagonal `T` (`d`, `e`) by Gaussian elimination with partial
