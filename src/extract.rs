@@ -356,9 +356,8 @@ impl Extractor {
             image = std::borrow::Cow::Owned(resampled_image.with_pixel_type(image.pixel_type()));
             resampled_mask
         } else if p.pre_crop {
-            let bb = check_roi(&mask, p)?;
-            let bb = bb.padded(p.pad_distance, dim3(mask.roi()));
-            let cropped_image = crop_image(&image, &bb)?;
+            let bb = self.roi_box(&mask)?;
+            let cropped_image = image.crop(&bb)?;
             let cropped_mask = crop_mask(&mask, &bb)?;
             image = std::borrow::Cow::Owned(cropped_image);
             cropped_mask
@@ -517,25 +516,10 @@ fn crop3<'a, T>(a: ArrayView3<'a, T>, bb: &BoundingBox) -> ArrayView3<'a, T> {
     ])
 }
 
-/// The geometry of the sub-grid starting at `bb.lower`.
-fn crop_geometry(g: &crate::Geometry, bb: &BoundingBox) -> crate::Geometry {
-    let mut out = *g;
-    out.origin = g.index_to_world([bb.lower[2] as f64, bb.lower[1] as f64, bb.lower[0] as f64]);
-    out
-}
-
-fn crop_image(image: &Image, bb: &BoundingBox) -> Result<Image> {
-    Image::new(
-        crop3(image.data(), bb).to_owned(),
-        crop_geometry(image.geometry(), bb),
-    )
-    .map(|i| i.with_pixel_type(image.pixel_type()))
-}
-
 fn crop_mask(mask: &Mask, bb: &BoundingBox) -> Result<Mask> {
     Mask::from_array(
         crop3(mask.roi(), bb).to_owned(),
-        crop_geometry(mask.geometry(), bb),
+        mask.geometry().cropped(bb),
     )
 }
 
@@ -744,15 +728,12 @@ fn derive_images(
     let on_region =
         |margin: [usize; 3], periodic: bool, f: RegionFilter<'_>| -> Result<DerivedImages> {
             let region = filters::filter_region(bbox, margin, dim, periodic);
-            let sub = crop_image(image, &region)?;
+            let sub = image.crop(&region)?;
             let sub_mask = crop_mask(mask, &region)?;
-            let inner = BoundingBox {
-                lower: [0, 1, 2].map(|a| bbox.lower[a] - region.lower[a]),
-                upper: [0, 1, 2].map(|a| bbox.upper[a] - region.lower[a]),
-            };
+            let inner = bbox.relative_to(&region);
             f(&sub, &sub_mask)?
                 .into_iter()
-                .map(|(name, img)| Ok((name, crop_image(&img, &inner)?)))
+                .map(|(name, img)| Ok((name, img.crop(&inner)?)))
                 .collect()
         };
     let integer_input = image
@@ -760,7 +741,7 @@ fn derive_images(
         .is_some_and(|t| !matches!(t, DataType::F32 | DataType::F64));
     let plane = p.texture.plane();
     match kind {
-        ImageType::Original => Ok(vec![("original".to_string(), crop_image(image, bbox)?)]),
+        ImageType::Original => Ok(vec![("original".to_string(), image.crop(bbox)?)]),
         ImageType::LoG => {
             // One independent filter per sigma: in parallel, kept in the settings' order.
             let per_sigma: Vec<Result<DerivedImages>> = p
@@ -776,10 +757,7 @@ fn derive_images(
                     // log_margin is (x, y, z); regions are per array axis (z, y, x).
                     let margin = [margin[2], margin[1], margin[0]];
                     let region = filters::filter_region(bbox, margin, dim, false);
-                    let inner = BoundingBox {
-                        lower: [0, 1, 2].map(|a| bbox.lower[a] - region.lower[a]),
-                        upper: [0, 1, 2].map(|a| bbox.upper[a] - region.lower[a]),
-                    };
+                    let inner = bbox.relative_to(&region);
                     // The region is read in place; only the rows through the box are filtered, and only
                     // the box is kept.
                     let values = filters::log::log_of_region_in_box(
@@ -789,7 +767,7 @@ fn derive_images(
                         &inner,
                         filters::log::Precision::Itk,
                     )?;
-                    let geometry = crop_geometry(image.geometry(), bbox);
+                    let geometry = image.geometry().cropped(bbox);
                     Ok(vec![(
                         filters::log::log_name(sigma),
                         Image::new(values, geometry)?,
@@ -820,7 +798,7 @@ fn derive_images(
         | ImageType::Logarithm
         | ImageType::Exponential => {
             let max = *max_abs.get_or_init(|| filters::simple::max_abs(image));
-            let sub = crop_image(image, bbox)?;
+            let sub = image.crop(bbox)?;
             let (name, img) = match kind {
                 ImageType::Square => ("square", filters::simple::square_with_max(&sub, max)),
                 ImageType::SquareRoot => (

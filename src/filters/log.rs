@@ -177,23 +177,13 @@ pub fn log_of_region_in_box(
 ) -> Result<Array3<f64>> {
     let (z, y, x) = image.data().dim();
     let dim = [z, y, x];
-    if (0..3).any(|a| region.lower[a] > region.upper[a] || region.upper[a] >= dim[a]) {
-        return Err(Error::invalid(format!(
-            "LoG region {:?}..={:?} is not inside the image of {dim:?} voxels (z, y, x)",
-            region.lower, region.upper
-        )));
-    }
+    region.check_inside(dim, "LoG region")?;
     let shape = region.shape();
     let spacing = image.spacing();
     if let Some(reason) = log_skip_reason([shape[2], shape[1], shape[0]], spacing, sigma_mm) {
         return Err(Error::invalid(reason));
     }
-    if (0..3).any(|a| bbox.lower[a] > bbox.upper[a] || bbox.upper[a] >= shape[a]) {
-        return Err(Error::invalid(format!(
-            "LoG box {:?}..={:?} is not inside the image of {shape:?} voxels (z, y, x)",
-            bbox.lower, bbox.upper
-        )));
-    }
+    bbox.check_inside(shape, "LoG box")?;
     let data = image.data();
     let data = data.as_slice().expect("images are kept in standard layout");
     let strides = [y * x, x, 1];

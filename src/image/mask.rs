@@ -31,6 +31,26 @@ impl BoundingBox {
         ]
     }
 
+    /// An error (invalid argument) naming the box as `what` unless it is a box (lower ≤ upper) inside an
+    /// array of shape `dim` (z, y, x).
+    pub fn check_inside(&self, dim: [usize; 3], what: &str) -> Result<()> {
+        if (0..3).all(|a| self.lower[a] <= self.upper[a] && self.upper[a] < dim[a]) {
+            return Ok(());
+        }
+        Err(Error::invalid(format!(
+            "{what} {:?}..={:?} (z, y, x) is not inside the image of {dim:?} voxels",
+            self.lower, self.upper
+        )))
+    }
+
+    /// The same voxels counted from the first voxel of `outer`, a box that holds this one.
+    pub fn relative_to(&self, outer: &BoundingBox) -> BoundingBox {
+        BoundingBox {
+            lower: [0, 1, 2].map(|a| self.lower[a] - outer.lower[a]),
+            upper: [0, 1, 2].map(|a| self.upper[a] - outer.lower[a]),
+        }
+    }
+
     /// The box grown by `pad` voxels on every side, clipped to an array of shape `dim` (z, y, x).
     #[allow(clippy::needless_range_loop)] // three axes, indexed in step
     pub fn padded(&self, pad: usize, dim: [usize; 3]) -> BoundingBox {

@@ -81,6 +81,15 @@ impl Geometry {
         Ok(())
     }
 
+    /// The geometry of the sub-grid that starts at voxel `bb.lower` (z, y, x): the same spacing and
+    /// direction, the origin moved there.
+    pub fn cropped(&self, bb: &BoundingBox) -> Geometry {
+        let mut out = *self;
+        out.origin =
+            self.index_to_world([bb.lower[2] as f64, bb.lower[1] as f64, bb.lower[0] as f64]);
+        out
+    }
+
     /// World (LPS mm) position of the continuous index `(i, j, k)` (x, y, z).
     pub fn index_to_world(&self, index: [f64; 3]) -> [f64; 3] {
         let d = &self.direction;
@@ -172,6 +181,22 @@ impl Image {
     pub fn with_pixel_type(mut self, pixel_type: Option<io::DataType>) -> Image {
         self.pixel_type = pixel_type;
         self
+    }
+
+    /// The voxels inside `bb` (z, y, x, inclusive) as an image of their own, on the cropped grid, with
+    /// the same pixel type. Errors when the box is not inside the image.
+    pub fn crop(&self, bb: &BoundingBox) -> Result<Image> {
+        let (z, y, x) = self.data.dim();
+        bb.check_inside([z, y, x], "box")?;
+        let data = self
+            .data
+            .slice(ndarray::s![
+                bb.lower[0]..=bb.upper[0],
+                bb.lower[1]..=bb.upper[1],
+                bb.lower[2]..=bb.upper[2]
+            ])
+            .to_owned();
+        Ok(Image::new(data, self.geometry.cropped(bb))?.with_pixel_type(self.pixel_type))
     }
 
     /// The element type the values were stored in, or `None` for computed (floating-point) images.

@@ -116,41 +116,13 @@ pub fn read_image_box(
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
     if name.ends_with(".nii") || name.ends_with(".nii.gz") {
-        let (image, geometry, size) = nifti::read_nifti_box(path, bbox, options)?;
-        return Ok(ImageBox {
-            image,
-            geometry,
-            size,
-            bbox: *bbox,
-        });
+        return nifti::read_nifti_box(path, bbox, options);
     }
     let whole = read_image_with(path, options)?;
-    let (nz, ny, nx) = whole.data().dim();
-    if (0..3).any(|a| bbox.lower[a] > bbox.upper[a] || bbox.upper[a] >= [nz, ny, nx][a]) {
-        return Err(Error::invalid(format!(
-            "'{}': box {:?}..={:?} (z, y, x) is not inside the image of {:?} voxels",
-            path.display(),
-            bbox.lower,
-            bbox.upper,
-            [nz, ny, nx]
-        )));
-    }
-    let data = whole
-        .data()
-        .slice(ndarray::s![
-            bbox.lower[0]..=bbox.upper[0],
-            bbox.lower[1]..=bbox.upper[1],
-            bbox.lower[2]..=bbox.upper[2]
-        ])
-        .to_owned();
-    let mut geometry = *whole.geometry();
-    geometry.origin = whole.geometry().index_to_world([
-        bbox.lower[2] as f64,
-        bbox.lower[1] as f64,
-        bbox.lower[0] as f64,
-    ]);
     Ok(ImageBox {
-        image: Image::new(data, geometry)?.with_pixel_type(whole.pixel_type()),
+        image: whole
+            .crop(bbox)
+            .map_err(|e| e.context(format!("'{}'", path.display())))?,
         geometry: *whole.geometry(),
         size: whole.size(),
         bbox: *bbox,
@@ -245,9 +217,22 @@ pub(crate) fn decode_with<T>(
     dtype: DataType,
     little: bool,
     n: usize,
-    mut f: impl FnMut(f64) -> T,
+    f: impl FnMut(f64) -> T,
 ) -> Result<Vec<T>> {
-    let mut out: Vec<T> = Vec::new();
+    let mut out = Vec::new();
+    decode_into(bytes, dtype, little, n, f, &mut out)?;
+    Ok(out)
+}
+
+/// As [`decode_with`], appending to `out` (reserved fallibly for `n` more values).
+pub(crate) fn decode_into<T>(
+    bytes: &[u8],
+    dtype: DataType,
+    little: bool,
+    n: usize,
+    mut f: impl FnMut(f64) -> T,
+    out: &mut Vec<T>,
+) -> Result<()> {
     out.try_reserve_exact(n).map_err(|_| {
         Error::new(
             ErrorKind::LimitExceeded,
@@ -282,5 +267,5 @@ pub(crate) fn decode_with<T>(
         DataType::F32 => conv!(f32),
         DataType::F64 => conv!(f64),
     }
-    Ok(out)
+    Ok(())
 }

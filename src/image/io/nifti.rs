@@ -18,7 +18,10 @@ use std::path::Path;
 
 use ndarray::Array3;
 
-use super::{decode, decode_with, maybe_inflate, read_maybe_gzip, DataType, ReadOptions};
+use super::{
+    decode, decode_into, decode_with, maybe_inflate, read_maybe_gzip, DataType, ImageBox,
+    ReadOptions,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::{BoundingBox, Geometry, Image, Mask};
 
@@ -271,13 +274,13 @@ fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Parsed> {
 }
 
 /// The voxels inside `bbox` (array axes z, y, x) of a 3D NIfTI image, decoded without an `f64` copy of
-/// the rest of the volume; with the whole volume's geometry and size (x, y, z). Values, scaling and
-/// pixel type are those [`read_nifti_with`] gives, cropped.
+/// the rest of the volume, with the whole volume's geometry and size. Values, scaling and pixel type are
+/// those [`read_nifti_with`] gives, cropped.
 pub fn read_nifti_box(
     path: impl AsRef<Path>,
     bbox: &BoundingBox,
     options: &ReadOptions,
-) -> Result<(Image, Geometry, [usize; 3])> {
+) -> Result<ImageBox> {
     let path = path.as_ref();
     let at = |e: Error| e.context(format!("'{}'", path.display()));
     let bytes = read_maybe_gzip(path, options.max_inflated_bytes())?;
@@ -288,13 +291,7 @@ pub fn read_nifti_box(
             "a 4D image with {nt} volumes; a 3D image is needed here"
         ))));
     }
-    let dim = [nz, ny, nx];
-    if (0..3).any(|a| bbox.lower[a] > bbox.upper[a] || bbox.upper[a] >= dim[a]) {
-        return Err(at(Error::invalid(format!(
-            "box {:?}..={:?} (z, y, x) is not inside the image of {dim:?} voxels",
-            bbox.lower, bbox.upper
-        ))));
-    }
+    bbox.check_inside([nz, ny, nx], "box").map_err(at)?;
     let width = l.dtype.size();
     let shape = bbox.shape();
     let run = shape[2];
@@ -302,37 +299,41 @@ pub fn read_nifti_box(
     values
         .try_reserve_exact(shape.iter().product())
         .map_err(|_| Error::new(ErrorKind::LimitExceeded, "out of memory for the image box"))?;
+    let (slope, inter) = l.scale.unwrap_or((1.0, 0.0));
     let data = &bytes[l.offset..];
     for z in bbox.lower[0]..=bbox.upper[0] {
         for y in bbox.lower[1]..=bbox.upper[1] {
             let start = ((z * ny + y) * nx + bbox.lower[2]) * width;
-            let end = start + run * width;
             let row = data
-                .get(start..end)
+                .get(start..start + run * width)
                 .ok_or_else(|| at(Error::format("voxel data is shorter than the header says")))?;
-            let decoded = match l.scale {
-                Some((slope, inter)) => {
-                    decode_with(row, l.dtype, l.little, run, |v| v * slope + inter)
-                }
-                None => decode(row, l.dtype, l.little, run),
+            // Each row is decoded straight onto the end of the box's values.
+            match l.scale {
+                Some(_) => decode_into(
+                    row,
+                    l.dtype,
+                    l.little,
+                    run,
+                    |v| v * slope + inter,
+                    &mut values,
+                ),
+                None => decode_into(row, l.dtype, l.little, run, |v| v, &mut values),
             }
             .map_err(at)?;
-            values.extend_from_slice(&decoded);
         }
     }
     let pixel_type = l.scale.is_none().then_some(l.dtype);
-    let mut geometry = l.geometry;
-    geometry.origin = l.geometry.index_to_world([
-        bbox.lower[2] as f64,
-        bbox.lower[1] as f64,
-        bbox.lower[0] as f64,
-    ]);
     let data = Array3::from_shape_vec((shape[0], shape[1], shape[2]), values)
         .expect("shape matches length");
-    let image = Image::new(data, geometry)
+    let image = Image::new(data, l.geometry.cropped(bbox))
         .map(|i| i.with_pixel_type(pixel_type))
         .map_err(at)?;
-    Ok((image, l.geometry, [nx, ny, nz]))
+    Ok(ImageBox {
+        image,
+        geometry: l.geometry,
+        size: [nx, ny, nz],
+        bbox: *bbox,
+    })
 }
 
 /// The ROI `label` of a 3D NIfTI label image, decoded straight into a mask (one byte per voxel rather than
