@@ -172,7 +172,7 @@ fn baseline_class(class: &str) {
     let data = require_data!();
     let dir = data.join("pyradiomics");
     let text = std::fs::read_to_string(dir.join(format!("baseline/baseline_{class}.csv"))).unwrap();
-    let rows: Vec<Vec<String>> = text.lines().map(split_csv_line).collect();
+    let rows: Vec<Vec<String>> = text.lines().map(common::split_csv).collect();
     let header = &rows[0];
     let mut failures = Vec::new();
     let mut compared_columns = 0;
@@ -216,22 +216,6 @@ fn baseline_class(class: &str) {
     }
     assert!(compared_columns > 0);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-/// Splits one CSV line with double-quoted fields.
-fn split_csv_line(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    for ch in line.chars() {
-        match ch {
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(std::mem::take(&mut cur)),
-            c => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
 }
 
 #[test]

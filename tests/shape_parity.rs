@@ -34,37 +34,6 @@ fn shape_features(mask: &Mask) -> HashMap<String, f64> {
         .collect()
 }
 
-/// Splits one CSV line, honouring double quotes.
-fn split_csv(line: &str) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut quoted = false;
-    for ch in line.chars() {
-        match ch {
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(String::new()),
-            _ => out.last_mut().unwrap().push(ch),
-        }
-    }
-    out
-}
-
-/// A baseline table: column name -> (row name -> cell).
-fn read_baseline(path: &Path) -> HashMap<String, HashMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header = split_csv(lines.next().unwrap());
-    let mut cols: HashMap<String, HashMap<String, String>> = HashMap::new();
-    for line in lines {
-        let cells = split_csv(line);
-        for (h, c) in header.iter().zip(&cells).skip(1) {
-            cols.entry(h.clone())
-                .or_default()
-                .insert(cells[0].clone(), c.clone());
-        }
-    }
-    cols
-}
-
 /// Compares every entry of `reference` with `actual`; returns how many were compared.
 fn compare(
     case: &str,
@@ -135,7 +104,7 @@ const BRAIN1_STALE: [&str; 4] = [
 #[test]
 fn baseline_3d() {
     let data = require_data!();
-    let table = read_baseline(&data.join("pyradiomics/baseline/baseline_shape.csv"));
+    let table = common::read_baseline(&data.join("pyradiomics/baseline/baseline_shape.csv"));
     let fresh = common::read_name_value_csv(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/shape_brain1_nrrd.csv"),
     );
@@ -170,7 +139,7 @@ fn baseline_3d() {
 #[test]
 fn baseline_2d() {
     let data = require_data!();
-    let table = read_baseline(&data.join("pyradiomics/baseline/baseline_shape2D.csv"));
+    let table = common::read_baseline(&data.join("pyradiomics/baseline/baseline_shape2D.csv"));
     let mut failures = Vec::new();
     for case in ["brain1", "breast1", "lung1"] {
         let column = &table[&format!("{case}_shape2D")];
@@ -369,7 +338,7 @@ fn ibsi_digital_phantom_morphology() {
 
     let map = std::fs::read_to_string(data.join("ibsi/pyradiomics_name_map.csv")).unwrap();
     let mut map_lines = map.lines();
-    let header = split_csv(map_lines.next().unwrap());
+    let header = common::split_csv(map_lines.next().unwrap());
     let col = |n: &str| header.iter().position(|h| h == n).unwrap();
     let (c_family, c_class, c_feature, c_tag) = (
         col("family"),
@@ -378,7 +347,7 @@ fn ibsi_digital_phantom_morphology() {
         col("template_tag"),
     );
     let mut wanted: Vec<(String, String)> = map_lines
-        .map(split_csv)
+        .map(common::split_csv)
         .filter(|r| {
             r[c_family] == "morphology" && r[c_class] == "shape" && !r[c_feature].is_empty()
         })
@@ -389,7 +358,7 @@ fn ibsi_digital_phantom_morphology() {
 
     let refs = std::fs::read_to_string(data.join("ibsi/reference_values.csv")).unwrap();
     let mut ref_lines = refs.lines();
-    let header = split_csv(ref_lines.next().unwrap());
+    let header = common::split_csv(ref_lines.next().unwrap());
     let col = |n: &str| header.iter().position(|h| h == n).unwrap();
     let (c_config, c_tag, c_value, c_tol) = (
         col("phantom_config"),
@@ -398,7 +367,7 @@ fn ibsi_digital_phantom_morphology() {
         col("tolerance"),
     );
     let reference: HashMap<String, (f64, f64)> = ref_lines
-        .map(split_csv)
+        .map(common::split_csv)
         .filter(|r| r[c_config] == "digital_phantom")
         .map(|r| {
             (

@@ -159,39 +159,6 @@ fn features_equal_pyradiomics_3_1_0() {
     }
 }
 
-/// Splits one CSV line, honouring double quotes.
-fn split_csv(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    for ch in line.chars() {
-        match ch {
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(ch),
-        }
-    }
-    out.push(cur);
-    out
-}
-
-/// A baseline table: column name → (row name → cell).
-fn read_baseline(path: &Path) -> HashMap<String, HashMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header = split_csv(lines.next().unwrap());
-    let mut cols: HashMap<String, HashMap<String, String>> = HashMap::new();
-    for line in lines {
-        let cells = split_csv(line);
-        for (h, c) in header.iter().zip(&cells).skip(1) {
-            cols.entry(h.clone())
-                .or_default()
-                .insert(cells[0].clone(), c.clone());
-        }
-    }
-    cols
-}
-
 /// The baseline configurations these classes own: settings and binning, and a phrase of the column's
 /// `diagnostics_Configuration_Settings` that confirms them. The other columns (flatRegion,
 /// normalization, resampling, resegmentation) need resampling, normalisation or re-segmentation first:
@@ -227,8 +194,14 @@ fn features_equal_pyradiomics_baselines() {
     let data = require_data!();
     let base = data.join("pyradiomics/baseline");
     let tables = [
-        ("glcm", read_baseline(&base.join("baseline_glcm.csv"))),
-        ("glrlm", read_baseline(&base.join("baseline_glrlm.csv"))),
+        (
+            "glcm",
+            common::read_baseline(&base.join("baseline_glcm.csv")),
+        ),
+        (
+            "glrlm",
+            common::read_baseline(&base.join("baseline_glrlm.csv")),
+        ),
     ];
     for case in CASES {
         let c = load_nrrd(&data, case);
@@ -287,11 +260,11 @@ fn ibsi_digital_phantom() {
     // IBSI template tag (without aggregation suffix) → PyRadiomics class and feature.
     let map_text = std::fs::read_to_string(ibsi.join("pyradiomics_name_map.csv")).unwrap();
     let mut lines = map_text.lines();
-    let header = split_csv(lines.next().unwrap());
+    let header = common::split_csv(lines.next().unwrap());
     let col = |n: &str| header.iter().position(|h| h == n).unwrap();
     let mut map: Vec<(String, String, String)> = Vec::new();
     for line in lines {
-        let r = split_csv(line);
+        let r = common::split_csv(line);
         let class = &r[col("pyradiomics_class")];
         let tag = &r[col("template_tag")];
         if (class == "glcm" || class == "glrlm") && !tag.is_empty() {
@@ -310,11 +283,11 @@ fn ibsi_digital_phantom() {
 
     let refs_text = std::fs::read_to_string(ibsi.join("reference_values.csv")).unwrap();
     let mut lines = refs_text.lines();
-    let header = split_csv(lines.next().unwrap());
+    let header = common::split_csv(lines.next().unwrap());
     let col = |n: &str| header.iter().position(|h| h == n).unwrap();
     let mut refs: HashMap<String, (f64, f64)> = HashMap::new();
     for line in lines {
-        let r = split_csv(line);
+        let r = common::split_csv(line);
         if r[col("phantom_config")] == "digital_phantom" {
             refs.insert(
                 r[col("template_tag")].clone(),

@@ -3,7 +3,8 @@
 
 pub mod npy;
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 /// The reference data folder: `$RADIOMICS_TEST_DATA`, else `../shared/data` beside the repository.
 /// `None` (with a printed notice) where neither exists, so that tests skip on a user's fresh machine;
@@ -57,4 +58,37 @@ pub fn close(actual: f64, reference: f64, rel: f64) -> bool {
         return (actual - reference).abs() <= 1e-9;
     }
     ((actual - reference) / reference).abs() <= rel
+}
+
+/// Splits one CSV line, honouring double-quoted fields (commas inside quotes stay in the field).
+pub fn split_csv(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for ch in line.chars() {
+        match ch {
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+/// A PyRadiomics baseline table (`baseline_<class>.csv`): column name → (row name → cell).
+pub fn read_baseline(path: &Path) -> HashMap<String, HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header = split_csv(lines.next().expect("a header line"));
+    let mut cols: HashMap<String, HashMap<String, String>> = HashMap::new();
+    for line in lines {
+        let cells = split_csv(line);
+        for (h, c) in header.iter().zip(&cells).skip(1) {
+            cols.entry(h.clone())
+                .or_default()
+                .insert(cells[0].clone(), c.clone());
+        }
+    }
+    cols
 }
