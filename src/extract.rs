@@ -38,11 +38,16 @@ use crate::preprocess::resample::{
 };
 use crate::settings::{ImageType, Params, ResegmentMode, Selection, Settings};
 
-/// An ordered list of named feature values, as PyRadiomics returns them.
+/// An ordered list of named feature values, as PyRadiomics returns them, with the warnings raised while
+/// computing them (a skipped LoG sigma, a NaN feature, an option that had no effect).
+///
+/// Warnings are part of the result, not a side channel: the command-line tool prints them on stderr and
+/// the C API hands them to the caller's warning callback on the calling thread.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Features {
     names: Vec<String>,
     values: Vec<f64>,
+    warnings: Vec<String>,
 }
 
 impl Features {
@@ -57,7 +62,8 @@ impl Features {
         self.values.push(value);
     }
 
-    /// Appends every feature of `other`, each name prefixed with `prefix` (nothing added when empty).
+    /// Appends every feature of `other`, each name prefixed with `prefix` (nothing added when empty),
+    /// and its warnings, each prefixed with `prefix: `.
     pub fn extend_prefixed(&mut self, prefix: &str, other: &Features) {
         for (n, &v) in other.iter() {
             if prefix.is_empty() {
@@ -66,6 +72,23 @@ impl Features {
                 self.push(format!("{prefix}_{n}"), v);
             }
         }
+        for w in &other.warnings {
+            if prefix.is_empty() {
+                self.warn(w.clone());
+            } else {
+                self.warn(format!("{prefix}: {w}"));
+            }
+        }
+    }
+
+    /// Records a warning (a human-readable sentence that names what it concerns).
+    pub fn warn(&mut self, message: impl Into<String>) {
+        self.warnings.push(message.into());
+    }
+
+    /// The warnings raised while these features were computed, in the order they were raised.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// Number of features.
