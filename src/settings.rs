@@ -495,7 +495,13 @@ impl Params {
                 }
                 "start_level" => self.start_level = as_usize(k, v, 0)?,
                 "level" => self.level = as_usize(k, v, 1)?,
-                "wavelet" => self.wavelet = as_str(k, v)?.to_string(),
+                "wavelet" => {
+                    let w = as_str(k, v)?;
+                    // Checked here, where the parameter file is read, rather than when a wavelet image
+                    // is first computed.
+                    crate::filters::wavelet::decomposition_filters(w).map_err(|e| bad(k, e))?;
+                    self.wavelet = w.to_string();
+                }
                 "gradientUseSpacing" => self.gradient_use_spacing = as_bool(k, v)?,
                 "lbp2DRadius" => self.lbp2d_radius = as_positive(k, v)?,
                 "lbp2DSamples" => self.lbp2d_samples = as_usize(k, v, 1)?,
@@ -842,6 +848,21 @@ mod tests {
         assert_eq!(s.image_types().len(), 1);
         assert_eq!(s.image_types()[0].kind, ImageType::Original);
         assert_eq!(s.feature_classes().len(), 7);
+    }
+
+    #[test]
+    fn an_unknown_wavelet_is_refused_when_the_settings_are_read() {
+        for doc in [
+            "setting: {wavelet: coif99}",
+            "imageType: {Wavelet: {wavelet: haar2}}",
+        ] {
+            let e = Settings::from_yaml_str(doc).unwrap_err();
+            assert_eq!(e.kind(), crate::error::ErrorKind::UnsupportedSetting, "{doc}");
+            assert!(e.message().contains("setting 'wavelet'"), "{e}");
+            assert!(e.message().contains("unknown wavelet"), "{e}");
+        }
+        let s = Settings::from_yaml_str("imageType: {Wavelet: {wavelet: db2}}").unwrap();
+        assert_eq!(s.image_types()[0].params.wavelet, "db2");
     }
 
     #[test]

@@ -64,6 +64,22 @@ fn data_type(code: i32) -> Option<DataType> {
     })
 }
 
+fn dtype_code(t: DataType) -> i32 {
+    let d = match t {
+        DataType::U8 => rad_dtype::RadUint8,
+        DataType::I8 => rad_dtype::RadInt8,
+        DataType::U16 => rad_dtype::RadUint16,
+        DataType::I16 => rad_dtype::RadInt16,
+        DataType::U32 => rad_dtype::RadUint32,
+        DataType::I32 => rad_dtype::RadInt32,
+        DataType::U64 => rad_dtype::RadUint64,
+        DataType::I64 => rad_dtype::RadInt64,
+        DataType::F32 => rad_dtype::RadFloat32,
+        DataType::F64 => rad_dtype::RadFloat64,
+    };
+    d as i32
+}
+
 fn invalid(message: String) -> Error {
     Error::new(ErrorKind::InvalidArgument, message)
 }
@@ -87,7 +103,11 @@ pub extern "C" fn rad_image_load(path: *const c_char, out: *mut *mut rad_image) 
 }
 
 /// Makes an image from voxels in the caller's memory. The voxels are **copied** (converted to double):
-/// the buffer may be freed or changed as soon as the call returns.
+/// the buffer may be freed or changed as soon as the call returns. The element type is kept with the
+/// image, exactly as the file loaders keep a file's datatype: resampling (`resampledPixelSpacing`) rounds
+/// interpolated values back to it (integer types clamp and truncate toward zero, `RAD_FLOAT32` rounds to
+/// float), as PyRadiomics/ITK do. So int16 voxels passed as `RAD_INT16` give the features of the same
+/// voxels read from an int16 file, bit for bit; pass `RAD_FLOAT64` for values that must not be rounded.
 ///
 /// - `data`, `data_size`: the voxel buffer and its size in bytes; it must hold exactly
 ///   `dims[0] * dims[1] * dims[2]` elements of `dtype`, x varying fastest, then y, then z (C order of
@@ -160,8 +180,29 @@ pub extern "C" fn rad_image_from_buffer(
             origin,
             direction,
         };
-        let image = Image::new(array, geometry)?;
+        // The buffer's element type is kept, as the file loaders keep theirs: resampling rounds back to it
+        // (ITK resamples in the input's pixel type), so that int16 voxels give the same features whether
+        // they come from a file or from memory.
+        let image = Image::new(array, geometry)?.with_pixel_type(Some(dtype));
         write_out(out, rad_image::into_handle(image));
+        Ok(())
+    })
+}
+
+/// Writes to `*dtype` the element type the image's voxels were stored in: the `rad_dtype` of the file's
+/// datatype or of the caller's buffer, or 0 when the values have no stored type (a NIfTI file whose
+/// `scl_slope`/`scl_inter` scale them: the scaled values are floating point, and behave as `RAD_FLOAT64`).
+///
+/// Copying the voxels with `rad_image_copy_voxels`, converting them to this type and passing them back to
+/// `rad_image_from_buffer` (with the same geometry) gives an image whose features are bit-identical to
+/// this one's. Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a NULL argument (then nothing is written).
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn rad_image_pixel_type(image: *const rad_image, dtype: *mut i32) -> rad_status {
+    boundary(|| {
+        let image = rad_image::borrow(image, "image")?;
+        let out = out_ptr(dtype, "dtype")?;
+        write_out(out, image.pixel_type().map_or(0, dtype_code));
         Ok(())
     })
 }

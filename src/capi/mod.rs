@@ -48,7 +48,8 @@ pub use features::{
 };
 pub use image::{
     rad_dtype, rad_image, rad_image_copy_voxels, rad_image_direction, rad_image_free,
-    rad_image_from_buffer, rad_image_load, rad_image_origin, rad_image_size, rad_image_spacing,
+    rad_image_from_buffer, rad_image_load, rad_image_origin, rad_image_pixel_type, rad_image_size,
+    rad_image_spacing,
 };
 pub use model::{
     rad_model, rad_model_feature_count, rad_model_feature_name, rad_model_free,
