@@ -265,7 +265,11 @@ rad_status rad_image_load(const char *path, rad_image **out);
 
 /**
  * Makes an image from voxels in the caller's memory. The voxels are **copied** (converted to double):
- * the buffer may be freed or changed as soon as the call returns.
+ * the buffer may be freed or changed as soon as the call returns. The element type is kept with the
+ * image, exactly as the file loaders keep a file's datatype: resampling (`resampledPixelSpacing`) rounds
+ * interpolated values back to it (integer types clamp and truncate toward zero, `RAD_FLOAT32` rounds to
+ * float), as PyRadiomics/ITK do. So int16 voxels passed as `RAD_INT16` give the features of the same
+ * voxels read from an int16 file, bit for bit; pass `RAD_FLOAT64` for values that must not be rounded.
  *
  * - `data`, `data_size`: the voxel buffer and its size in bytes; it must hold exactly
  *   `dims[0] * dims[1] * dims[2]` elements of `dtype`, x varying fastest, then y, then z (C order of
@@ -291,6 +295,18 @@ rad_status rad_image_from_buffer(const void *data,
                                  const double *origin,
                                  const double *direction,
                                  rad_image **out);
+
+/**
+ * Writes to `*dtype` the element type the image's voxels were stored in: the `rad_dtype` of the file's
+ * datatype or of the caller's buffer, or 0 when the values have no stored type (a NIfTI file whose
+ * `scl_slope`/`scl_inter` scale them: the scaled values are floating point, and behave as `RAD_FLOAT64`).
+ *
+ * Copying the voxels with `rad_image_copy_voxels`, converting them to this type and passing them back to
+ * `rad_image_from_buffer` (with the same geometry) gives an image whose features are bit-identical to
+ * this one's. Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a NULL argument (then nothing is written).
+ * Thread-safe.
+ */
+rad_status rad_image_pixel_type(const rad_image *image, int32_t *dtype);
 
 /**
  * Frees an image. NULL is ignored. The image must not be used afterwards, nor be in use by another

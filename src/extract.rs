@@ -27,6 +27,8 @@
 use ndarray::{s, ArrayView3};
 use rayon::prelude::*;
 
+use crate::progress::Tracker;
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape, shape2d, FeatureClass};
 use crate::filters;
@@ -333,11 +335,25 @@ impl Extractor {
         self.run_mask(image, mask, progress, timings)
     }
 
+    /// Runs the pipeline in this extractor's pool (or the caller's), reporting progress on the calling
+    /// thread by feature class and filter stage ([`crate::progress`]).
     fn run_mask(
         &self,
         image: &Image,
         mask: Mask,
         progress: Progress<'_>,
+        timings: &mut Timings,
+    ) -> Result<Features> {
+        crate::progress::run_reporting(self.pool.as_deref(), progress, |tracker| {
+            self.run_mask_tracked(image, mask, tracker, timings)
+        })
+    }
+
+    fn run_mask_tracked(
+        &self,
+        image: &Image,
+        mask: Mask,
+        tracker: &Tracker,
         timings: &mut Timings,
     ) -> Result<Features> {
         let p = self.settings.params();
@@ -402,19 +418,20 @@ impl Extractor {
 
         let mut out = Features::new();
         let classes = self.settings.feature_classes();
-        let steps = 1 + self.settings.image_types().len();
-        let mut done = 0usize;
-        let mut report = |done: usize| -> Result<()> {
-            if progress(done as f64 / steps as f64) {
-                Ok(())
-            } else {
-                Err(Error::new(
-                    ErrorKind::Cancelled,
-                    "extraction cancelled by the caller",
-                ))
-            }
-        };
-        report(0)?;
+        // Progress units: one per shape class (at least one), and per image type one for its filter plus
+        // one per feature class of each image it is expected to derive. The fraction snaps to the end of
+        // each stage's share when the stage ends, whatever the estimate.
+        let n_shape = classes.iter().filter(|(c, _)| c.is_shape()).count();
+        let n_texture = (classes.len() - n_shape).max(1);
+        let budgets: Vec<f64> = self
+            .settings
+            .image_types()
+            .iter()
+            .map(|it| 1.0 + (expected_outputs(it) * n_texture) as f64)
+            .collect();
+        let total = n_shape.max(1) as f64 + budgets.iter().sum::<f64>();
+        let mut reached = n_shape.max(1) as f64 / total;
+        tracker.check()?;
 
         // Shape: once, on the mask, in the original image's space.
         let shape_roi = crop3(shape_mask.roi(), &bbox);
@@ -425,19 +442,22 @@ impl Extractor {
             if let Some(values) = values {
                 push_selected(&mut out, "original", *class, selection, &values)?;
             }
+            tracker.advance(1.0 / total)?;
         }
-        done += 1;
-        report(done)?;
+        tracker.advance_to(reached)?;
 
         let roi = crop3(roi_mask.roi(), &bbox);
         // max |x| over the whole image scales the simple maps: one pass, shared by those image types.
         let max_abs = std::sync::OnceLock::new();
-        for it in self.settings.image_types() {
+        for (it, budget) in self.settings.image_types().iter().zip(&budgets) {
             let derived = timings.time(format!("filter {}", it.kind.name()), || {
                 self.in_pool(|| {
                     derive_images(it.kind, &image, &roi_mask, &bbox, &it.params, &max_abs)
                 })
             })?;
+            tracker.advance(1.0 / total)?;
+            let unit = (budget - 1.0) / (derived.len() * n_texture).max(1) as f64 / total;
+            let step = || tracker.advance(unit);
             // Derived images are independent: computed in parallel (within the caller's rayon pool), then
             // appended in order, so the output is the same whatever the number of threads.
             let parts: Vec<Result<(Features, Timings)>> = self.in_pool(|| {
@@ -452,7 +472,14 @@ impl Extractor {
                             roi,
                             spacing: derived_image.spacing(),
                         };
-                        compute_classes(&mut part, d, &it.params, classes, &mut part_timings)?;
+                        compute_classes(
+                            &mut part,
+                            d,
+                            &it.params,
+                            classes,
+                            &mut part_timings,
+                            &step,
+                        )?;
                         Ok((part, part_timings))
                     })
                     .collect()
@@ -462,8 +489,8 @@ impl Extractor {
                 out.extend_prefixed("", &features);
                 timings.stages.extend(part_timings.stages);
             }
-            done += 1;
-            report(done)?;
+            reached += budget / total;
+            tracker.advance_to(reached)?;
         }
         Ok(out)
     }
@@ -910,6 +937,7 @@ fn compute_classes(
     p: &Params,
     classes: &[(FeatureClass, Selection)],
     timings: &mut Timings,
+    step: &(dyn Fn() -> Result<()> + Sync),
 ) -> Result<()> {
     let Derived {
         name: type_name,
@@ -957,8 +985,19 @@ fn compute_classes(
             started.elapsed().as_secs_f64(),
         ));
         push_selected(out, type_name, *class, selection, &values)?;
+        step()?;
     }
     Ok(())
+}
+
+/// How many images an image type is expected to derive (for progress only: LoG one per sigma, wavelet
+/// eight bands, the others one).
+fn expected_outputs(it: &crate::settings::ImageTypeSettings) -> usize {
+    match it.kind {
+        ImageType::LoG => it.params.sigma.len().max(1),
+        ImageType::Wavelet => 8,
+        _ => 1,
+    }
 }
 
 fn push_selected(

@@ -17,6 +17,7 @@ pub mod learn;
 mod linalg;
 pub mod numeric;
 pub mod preprocess;
+pub mod progress;
 pub mod settings;
 pub mod study;
 pub mod synthetic;

@@ -857,7 +857,11 @@ mod tests {
             "imageType: {Wavelet: {wavelet: haar2}}",
         ] {
             let e = Settings::from_yaml_str(doc).unwrap_err();
-            assert_eq!(e.kind(), crate::error::ErrorKind::UnsupportedSetting, "{doc}");
+            assert_eq!(
+                e.kind(),
+                crate::error::ErrorKind::UnsupportedSetting,
+                "{doc}"
+            );
             assert!(e.message().contains("setting 'wavelet'"), "{e}");
             assert!(e.message().contains("unknown wavelet"), "{e}");
         }
