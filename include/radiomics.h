@@ -42,7 +42,7 @@
  * ever removed or changed. A program built against ABI `n` runs with any library whose
  * `rad_abi_version()` is at least `n`.
  */
-#define RAD_ABI_VERSION 2
+#define RAD_ABI_VERSION 3
 
 /**
  * What a fallible function of the C API returned. `RAD_OK` (0) is success; every other value names one
@@ -170,6 +170,41 @@ typedef int32_t rad_dtype;
 #endif // __cplusplus
 
 /**
+ * Severity of a message passed to a `rad_log_fn`. Numbered with gaps, so that levels can be added
+ * between them; a callback should treat an unknown value by its order.
+ */
+enum rad_log_level
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Detail for debugging the library's use.
+     */
+    RAD_LOG_DEBUG = 10,
+    /**
+     * Something worth knowing that needs no action.
+     */
+    RAD_LOG_INFO = 20,
+    /**
+     * The call succeeded, but something in its result deserves attention: a LoG sigma skipped because
+     * the image is too small for it, a feature that is NaN, an option that was ignored.
+     */
+    RAD_LOG_WARNING = 30,
+    /**
+     * The call failed; the message is also `rad_last_error_message()`'s.
+     */
+    RAD_LOG_ERROR = 40,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum rad_log_level rad_log_level;
+#else
+typedef int32_t rad_log_level;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * The features of one extraction, in PyRadiomics' order: each has a name
  * (`original_firstorder_Mean`) and a double value (NaN where a feature is undefined). Opaque; made by
  * `rad_extract`, freed by `rad_features_free`. Immutable: may be read by several threads at once.
@@ -208,6 +243,17 @@ typedef struct rad_settings rad_settings;
  * `rad_*` functions on the same settings or images that would free them.
  */
 typedef int (*rad_progress_fn)(void *user, double fraction);
+
+/**
+ * A log callback: `level` is a `rad_log_level` value, `message` a NUL-terminated UTF-8 text valid only
+ * during the call (copy it to keep it), `user` the pointer given to `rad_set_log_callback`.
+ *
+ * Called on the thread that made the `rad_*` call the message is about, before that call returns, never
+ * from another thread. It must return normally: it must not unwind (a C++ exception, a Rust panic) or
+ * `longjmp` out of the library, which would abort the process or leak. It may call `rad_*` functions,
+ * except `rad_set_log_callback`.
+ */
+typedef void (*rad_log_fn)(void *user, int32_t level, const char *message);
 
 #ifdef __cplusplus
 extern "C" {
@@ -439,6 +485,19 @@ rad_status rad_settings_set_bin_count(rad_settings *settings, int32_t count);
 rad_status rad_settings_set_label(rad_settings *settings, int64_t label);
 
 /**
+ * Sets how many worker threads each extraction with these settings may use (the `threads` setting, an
+ * extension of this library): `threads` >= 1 runs the extraction's parallel parts in a pool of that many
+ * threads made for the call (values above 256 are taken as 256); 0 (the default) uses the pool of the
+ * calling thread — rayon's global pool, one thread per core, or `RAYON_NUM_THREADS` when set. Features
+ * are bit-identical for any number of threads; progress and log callbacks still run on the calling
+ * thread.
+ *
+ * Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` when `settings` is NULL. Not thread-safe for this
+ * `settings`.
+ */
+rad_status rad_settings_set_threads(rad_settings *settings, uint32_t threads);
+
+/**
  * Replaces the enabled image types (the `imageType` section) with a YAML or JSON mapping from image type
  * to its own settings, e.g. `"{Original: {}, LoG: {sigma: [1.0, 3.0]}}"`.
  *
@@ -478,6 +537,50 @@ rad_status rad_extract_with_progress(const rad_settings *settings,
                                      rad_progress_fn progress,
                                      void *user,
                                      rad_features **out);
+
+/**
+ * Extracts the features of a multi-sequence case: several co-registered images of one lesion (`"t1c"`,
+ * `"adc"`, `"fa"`, ...) and one mask. Image `i` (`images[i]`) is the sequence named `modalities[i]`; its
+ * features are extracted with `image_settings[i]` (or with `settings` when `image_settings` is NULL or
+ * its entry `i` is NULL) and named with the modality as prefix (`"t1c_original_firstorder_Mean"`),
+ * in the order of the images. An image on another grid than the mask is resampled onto the mask's grid
+ * (with the settings' `interpolator`), as `radiomics extract --image t1c=... --image adc=...` does; the mask's label is each
+ * settings' `label`.
+ *
+ * The result is the feature set a model trained on the CLI's multi-sequence tables reads:
+ * `rad_model_predict` takes it without renaming. `modalities` and `images` are arrays of `n_images`
+ * non-NULL entries; `image_settings` is NULL or an array of `n_images` entries that may be NULL. Every
+ * handle is only read: they may be used by other threads at the same time.
+ *
+ * On success `*out` receives a new feature set, owned by the caller and freed with `rad_features_free`
+ * (its warnings, prefixed with the modality, are passed to the thread's log callback); on failure `*out`
+ * is left as it was. Returns `RAD_OK`; `RAD_INVALID_ARGUMENT` for a NULL argument, no image, a modality
+ * given twice or not a valid name (letters, digits, `-`; not starting with a digit); and the statuses of
+ * `rad_extract` for the extraction itself. Thread-safe.
+ */
+rad_status rad_extract_case(const rad_settings *settings,
+                            size_t n_images,
+                            const char *const *modalities,
+                            const rad_image *const *images,
+                            const rad_settings *const *image_settings,
+                            const rad_image *mask,
+                            rad_features **out);
+
+/**
+ * Number of warnings raised while the feature set was computed (a LoG sigma skipped, a NaN feature, an
+ * ignored option); 0 when `features` is NULL. Thread-safe.
+ */
+size_t rad_features_warning_count(const rad_features *features);
+
+/**
+ * The text of warning `index` (0-based, below `rad_features_warning_count`), NUL-terminated UTF-8, in
+ * the order the warnings were raised; the same texts were passed to the thread's log callback.
+ *
+ * The string belongs to the feature set and stays valid until `rad_features_free`; do not free it.
+ * NULL when `features` is NULL or `index` is out of range (with a message for
+ * `rad_last_error_message`). Thread-safe.
+ */
+const char *rad_features_warning(const rad_features *features, size_t index);
 
 /**
  * Frees a feature set. NULL is ignored. Names obtained from it become invalid.
@@ -646,6 +749,21 @@ rad_status rad_model_predict_case(const rad_model *model,
                                   const rad_image *const *images,
                                   const rad_image *mask,
                                   double *probability);
+
+/**
+ * Installs `callback` as the calling thread's log callback: from now on, `rad_*` calls made **on this
+ * thread** pass it their messages of level `min_level` and above (a `rad_log_level`: `RAD_LOG_WARNING`
+ * for the warnings of each extraction, `RAD_LOG_ERROR` for failures). `user` is passed through untouched.
+ * A NULL `callback` removes the thread's callback. Other threads are not affected: each thread installs
+ * its own (per-thread, so that concurrent calls never share a callback they did not ask for).
+ *
+ * The warnings of an extraction are delivered before `rad_extract*` returns, in the order they were
+ * raised; they are also kept with the feature set (`rad_features_warning`). A failing call delivers its
+ * message (the text of `rad_last_error_message()`) at `RAD_LOG_ERROR`.
+ *
+ * Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a `min_level` that is not a `rad_log_level` value.
+ */
+rad_status rad_set_log_callback(rad_log_fn callback, void *user, int32_t min_level);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -455,6 +455,14 @@ impl Extractor {
                     derive_images(it.kind, &image, &roi_mask, &bbox, &it.params, &max_abs)
                 })
             })?;
+            if it.kind == ImageType::LoG {
+                for &sigma in &it.params.sigma {
+                    let why = filters::log::log_skip_reason(image.size(), image.spacing(), sigma);
+                    if let Some(why) = why {
+                        out.warn(format!("LoG sigma {sigma} skipped: {why}"));
+                    }
+                }
+            }
             tracker.advance(1.0 / total)?;
             let unit = (budget - 1.0) / (derived.len() * n_texture).max(1) as f64 / total;
             let step = || tracker.advance(unit);

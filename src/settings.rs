@@ -182,7 +182,8 @@ pub struct Params {
     pub voxel_array_shift: f64,
     /// `threads` — an extension of this library, not a PyRadiomics key: the most worker threads one
     /// extraction uses (default 0: those of the caller's thread pool, one per core unless the caller
-    /// installed a smaller pool). Features are identical for any value.
+    /// installed a smaller pool). Features are identical for any value. Values above [`MAX_THREADS`] are
+    /// taken as [`MAX_THREADS`].
     pub threads: usize,
     /// `maxVoxels` (extension of this library, default 2^31): the most voxels an image, a mask or a
     /// resampled grid may have; more is a [`LimitExceeded`](crate::ErrorKind::LimitExceeded) error.
@@ -297,6 +298,9 @@ const UNSUPPORTED_KEYS: &[(&str, &str)] = &[
     ("initValue", "voxel-based extraction is not supported"),
     ("voxelBatch", "voxel-based extraction is not supported"),
 ];
+
+/// The most worker threads the `threads` setting asks for; larger values are bounded to it.
+pub const MAX_THREADS: usize = 256;
 
 fn bad(key: &str, what: impl std::fmt::Display) -> Error {
     Error::setting(format!("setting '{key}': {what}"))
@@ -532,7 +536,7 @@ impl Params {
                     })?);
                 }
                 "gldm_a" => self.texture.gldm_a = as_usize(k, v, 0)? as f64,
-                "threads" => self.threads = as_usize(k, v, 0)?,
+                "threads" => self.threads = as_usize(k, v, 0)?.min(MAX_THREADS),
                 _ => unreachable!("every key of SETTING_KEYS is handled"),
             }
         }

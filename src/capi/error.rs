@@ -117,6 +117,11 @@ pub(crate) fn set_last_error(status: rad_status, message: &str) {
     let name = status.name().to_string_lossy();
     let text = format!("{name}: {message}").replace('\0', "\u{FFFD}");
     let text = CString::new(text).unwrap_or_default();
+    // The thread's log callback hears of every failure.
+    super::log::log(
+        super::log::rad_log_level::RadLogError,
+        &text.to_string_lossy(),
+    );
     // `try_with`: during thread teardown there is nowhere left to put it.
     let _ = LAST_ERROR.try_with(|m| *m.borrow_mut() = text);
 }

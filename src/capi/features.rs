@@ -2,6 +2,7 @@
 
 use std::ffi::{c_char, c_int, c_void, CString};
 
+use crate::case::{Case, CaseExtractor};
 use crate::error::{Error, ErrorKind, Result};
 use crate::extract::{Extractor, Features};
 
@@ -21,6 +22,7 @@ pub struct rad_features {
 pub(crate) struct FeatureSet {
     features: Features,
     c_names: Vec<CString>,
+    c_warnings: Vec<CString>,
 }
 
 impl BoxHandle for rad_features {
@@ -38,7 +40,23 @@ impl FeatureSet {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(FeatureSet { features, c_names })
+        let c_warnings = features
+            .warnings()
+            .iter()
+            .map(|w| CString::new(w.replace('\0', "\u{FFFD}")).unwrap_or_default())
+            .collect();
+        Ok(FeatureSet {
+            features,
+            c_names,
+            c_warnings,
+        })
+    }
+
+    /// Delivers the warnings to the calling thread's log callback, in order.
+    fn log_warnings(&self) {
+        for w in self.features.warnings() {
+            super::log::log(super::log::rad_log_level::RadLogWarning, w);
+        }
     }
 
     /// The features behind the handle.
@@ -75,9 +93,16 @@ fn extract(
                 unsafe { f(user, fraction) == 0 }
             })?,
         };
-        write_out(out, rad_features::into_handle(FeatureSet::new(features)?));
-        Ok(())
+        give_features(out, features)
     })
+}
+
+/// Gives a feature set to C, after passing its warnings to the thread's log callback.
+fn give_features(out: *mut *mut rad_features, features: Features) -> Result<()> {
+    let set = FeatureSet::new(features)?;
+    set.log_warnings();
+    write_out(out, rad_features::into_handle(set));
+    Ok(())
 }
 
 /// Extracts every feature the settings enable from the region of interest of `mask` (its voxels equal to
@@ -116,6 +141,108 @@ pub extern "C" fn rad_extract_with_progress(
     out: *mut *mut rad_features,
 ) -> rad_status {
     extract(settings, image, mask, progress, user, out)
+}
+
+/// Extracts the features of a multi-sequence case: several co-registered images of one lesion (`"t1c"`,
+/// `"adc"`, `"fa"`, ...) and one mask. Image `i` (`images[i]`) is the sequence named `modalities[i]`; its
+/// features are extracted with `image_settings[i]` (or with `settings` when `image_settings` is NULL or
+/// its entry `i` is NULL) and named with the modality as prefix (`"t1c_original_firstorder_Mean"`),
+/// in the order of the images. An image on another grid than the mask is resampled onto the mask's grid
+/// (with the settings' `interpolator`), as `radiomics extract --image t1c=... --image adc=...` does; the mask's label is each
+/// settings' `label`.
+///
+/// The result is the feature set a model trained on the CLI's multi-sequence tables reads:
+/// `rad_model_predict` takes it without renaming. `modalities` and `images` are arrays of `n_images`
+/// non-NULL entries; `image_settings` is NULL or an array of `n_images` entries that may be NULL. Every
+/// handle is only read: they may be used by other threads at the same time.
+///
+/// On success `*out` receives a new feature set, owned by the caller and freed with `rad_features_free`
+/// (its warnings, prefixed with the modality, are passed to the thread's log callback); on failure `*out`
+/// is left as it was. Returns `RAD_OK`; `RAD_INVALID_ARGUMENT` for a NULL argument, no image, a modality
+/// given twice or not a valid name (letters, digits, `-`; not starting with a digit); and the statuses of
+/// `rad_extract` for the extraction itself. Thread-safe.
+#[no_mangle]
+pub extern "C" fn rad_extract_case(
+    settings: *const rad_settings,
+    n_images: usize,
+    modalities: *const *const c_char,
+    images: *const *const rad_image,
+    image_settings: *const *const rad_settings,
+    mask: *const rad_image,
+    out: *mut *mut rad_features,
+) -> rad_status {
+    boundary(|| {
+        let default = rad_settings::borrow(settings, "settings")?;
+        let names = super::model::slice_arg(modalities, n_images, "modalities")?;
+        let imgs = super::model::slice_arg(images, n_images, "images")?;
+        let per_image = if image_settings.is_null() {
+            None
+        } else {
+            Some(super::model::slice_arg(
+                image_settings,
+                n_images,
+                "image_settings",
+            )?)
+        };
+        let mask = rad_image::borrow(mask, "mask")?;
+        let out = out_ptr(out, "out")?;
+        let mut extractor = CaseExtractor::new(default.clone());
+        let mut case_images = Vec::with_capacity(n_images);
+        for (i, (&name, &image)) in names.iter().zip(imgs).enumerate() {
+            let name = str_arg(name, &format!("modalities[{i}]"))?;
+            let image = rad_image::borrow(image, &format!("images[{i}]"))?;
+            let own = match per_image.and_then(|p| (!p[i].is_null()).then_some(p[i])) {
+                Some(s) => rad_settings::borrow(s, &format!("image_settings[{i}]"))?.clone(),
+                None => default.clone(),
+            };
+            extractor = extractor.with_modality(name, own)?;
+            case_images.push((name.to_string(), image.clone()));
+        }
+        let case = Case {
+            images: case_images,
+            mask: mask.clone(),
+        };
+        give_features(out, extractor.extract(&case)?)
+    })
+}
+
+/// Number of warnings raised while the feature set was computed (a LoG sigma skipped, a NaN feature, an
+/// ignored option); 0 when `features` is NULL. Thread-safe.
+#[no_mangle]
+pub extern "C" fn rad_features_warning_count(features: *const rad_features) -> usize {
+    boundary_or(0, || {
+        rad_features::borrow(features, "features").map_or(0, |f| f.c_warnings.len())
+    })
+}
+
+/// The text of warning `index` (0-based, below `rad_features_warning_count`), NUL-terminated UTF-8, in
+/// the order the warnings were raised; the same texts were passed to the thread's log callback.
+///
+/// The string belongs to the feature set and stays valid until `rad_features_free`; do not free it.
+/// NULL when `features` is NULL or `index` is out of range (with a message for
+/// `rad_last_error_message`). Thread-safe.
+#[no_mangle]
+pub extern "C" fn rad_features_warning(
+    features: *const rad_features,
+    index: usize,
+) -> *const c_char {
+    boundary_or(std::ptr::null(), || {
+        let text = rad_features::borrow(features, "features").and_then(|f| {
+            f.c_warnings.get(index).map(|w| w.as_ptr()).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!(
+                        "warning index {index} is out of range (the set has {} warnings)",
+                        f.c_warnings.len()
+                    ),
+                )
+            })
+        });
+        text.unwrap_or_else(|e| {
+            fail(&e);
+            std::ptr::null()
+        })
+    })
 }
 
 /// Frees a feature set. NULL is ignored. Names obtained from it become invalid.
@@ -444,6 +571,101 @@ mod tests {
         let st = rad_extract_with_progress(c.settings, c.image, c.mask, None, null_mut(), &mut f);
         assert_eq!(st, rad_status::RadOk);
         rad_features_free(f);
+    }
+
+    unsafe extern "C" fn collect_log(user: *mut c_void, level: i32, message: *const c_char) {
+        // SAFETY: the test passes a pointer to a Vec and a NUL-terminated message.
+        let seen = unsafe { &mut *user.cast::<Vec<(i32, String)>>() };
+        let text = unsafe { CStr::from_ptr(message) };
+        seen.push((level, text.to_string_lossy().into_owned()));
+    }
+
+    #[test]
+    fn warnings_are_kept_and_logged_on_the_calling_thread() {
+        let c = Case::new();
+        let mut s = null_mut();
+        let st = rad_settings_from_yaml(
+            c"imageType: {Original: {}, LoG: {sigma: [1.0]}}\nfeatureClass: {firstorder: [Mean]}"
+                .as_ptr(),
+            &mut s,
+        );
+        assert_eq!(st, rad_status::RadOk);
+        let mut seen: Vec<(i32, String)> = Vec::new();
+        let user = (&mut seen as *mut Vec<(i32, String)>).cast();
+        let st = crate::capi::rad_set_log_callback(Some(collect_log), user, 30);
+        assert_eq!(st, rad_status::RadOk);
+        let mut f = null_mut();
+        assert_eq!(rad_extract(s, c.image, c.mask, &mut f), rad_status::RadOk);
+        crate::capi::rad_set_log_callback(None, null_mut(), 10);
+        // A 3x3x3 image is too small for the LoG filter: PyRadiomics skips it with a warning.
+        assert_eq!(rad_features_warning_count(f), 1);
+        // SAFETY: valid until rad_features_free.
+        let w = unsafe { CStr::from_ptr(rad_features_warning(f, 0)) };
+        let w = w.to_str().unwrap().to_string();
+        assert!(w.starts_with("LoG sigma 1 skipped: image too small"), "{w}");
+        assert_eq!(seen, vec![(30, w)]);
+        assert!(rad_features_warning(f, 1).is_null());
+        assert_eq!(rad_features_count(f), 1);
+        rad_features_free(f);
+        rad_settings_free(s);
+    }
+
+    #[test]
+    fn a_case_is_extracted_with_each_modality_prefixed() {
+        let c = Case::new();
+        let mut own = null_mut();
+        let st =
+            rad_settings_from_yaml(c"featureClass: {firstorder: [Maximum]}".as_ptr(), &mut own);
+        assert_eq!(st, rad_status::RadOk);
+        let names = [c"t1c".as_ptr(), c"adc".as_ptr()];
+        let images = [c.image as *const rad_image, c.image as *const rad_image];
+        let per = [null(), own as *const rad_settings];
+        let mut f = null_mut();
+        let st = rad_extract_case(
+            c.settings,
+            2,
+            names.as_ptr(),
+            images.as_ptr(),
+            per.as_ptr(),
+            c.mask,
+            &mut f,
+        );
+        assert_eq!(st, rad_status::RadOk);
+        let single = Extractor::new(rad_settings::borrow(c.settings, "s").unwrap().clone())
+            .extract(
+                rad_image::borrow(c.image, "i").unwrap(),
+                rad_image::borrow(c.mask, "m").unwrap(),
+            )
+            .unwrap();
+        assert_eq!(rad_features_count(f), single.len() + 1);
+        for (i, (name, v)) in single.iter().enumerate() {
+            // SAFETY: valid until rad_features_free.
+            let got = unsafe { CStr::from_ptr(rad_features_name(f, i)) };
+            assert_eq!(got.to_str().unwrap(), format!("t1c_{name}"));
+            let mut value = 0.0;
+            assert_eq!(rad_features_value(f, i, &mut value), rad_status::RadOk);
+            assert_eq!(value.to_bits(), v.to_bits());
+        }
+        // SAFETY: as above.
+        let last = unsafe { CStr::from_ptr(rad_features_name(f, single.len())) };
+        assert_eq!(last.to_str().unwrap(), "adc_original_firstorder_Maximum");
+        rad_features_free(f);
+        let twice = [c"t1c".as_ptr(), c"t1c".as_ptr()];
+        let mut g = null_mut();
+        let st = rad_extract_case(
+            c.settings,
+            2,
+            twice.as_ptr(),
+            images.as_ptr(),
+            null(),
+            c.mask,
+            &mut g,
+        );
+        assert_eq!(st, rad_status::RadInvalidArgument);
+        assert!(g.is_null());
+        let st = rad_extract_case(c.settings, 0, null(), null(), null(), c.mask, &mut g);
+        assert_eq!(st, rad_status::RadInvalidArgument);
+        rad_settings_free(own);
     }
 
     #[test]

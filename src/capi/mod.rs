@@ -24,7 +24,7 @@
 // dereferencing them sound, as it is for any C function.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
-// Declared in the header's order: errors, images, settings, extraction, models.
+// Declared in the header's order: errors, images, settings, extraction, models, logging.
 mod error;
 
 mod handle;
@@ -37,20 +37,23 @@ mod features;
 
 mod model;
 
+mod log;
+
 use std::ffi::{c_char, CStr};
 
 pub use error::{rad_last_error_message, rad_status, rad_status_name};
 pub use features::{
-    rad_extract, rad_extract_with_progress, rad_features, rad_features_count, rad_features_find,
-    rad_features_free, rad_features_name, rad_features_to_csv, rad_features_to_json,
-    rad_features_value, rad_features_write_csv, rad_features_write_json, rad_progress_fn,
-    rad_string_free,
+    rad_extract, rad_extract_case, rad_extract_with_progress, rad_features, rad_features_count,
+    rad_features_find, rad_features_free, rad_features_name, rad_features_to_csv,
+    rad_features_to_json, rad_features_value, rad_features_warning, rad_features_warning_count,
+    rad_features_write_csv, rad_features_write_json, rad_progress_fn, rad_string_free,
 };
 pub use image::{
     rad_dtype, rad_image, rad_image_copy_voxels, rad_image_direction, rad_image_free,
     rad_image_from_buffer, rad_image_load, rad_image_origin, rad_image_pixel_type, rad_image_size,
     rad_image_spacing,
 };
+pub use log::{rad_log_fn, rad_log_level, rad_set_log_callback};
 pub use model::{
     rad_model, rad_model_feature_count, rad_model_feature_name, rad_model_free,
     rad_model_from_json, rad_model_load, rad_model_predict, rad_model_predict_case,
@@ -60,6 +63,7 @@ pub use settings::{
     rad_settings, rad_settings_free, rad_settings_from_file, rad_settings_from_json,
     rad_settings_from_yaml, rad_settings_new, rad_settings_set, rad_settings_set_bin_count,
     rad_settings_set_bin_width, rad_settings_set_image_types, rad_settings_set_label,
+    rad_settings_set_threads,
 };
 
 pub(crate) use error::boundary_or;
@@ -73,7 +77,7 @@ pub const RAD_VERSION_PATCH: u32 = 0;
 /// ABI version of this header. It grows by one whenever functions or enum values are appended; nothing is
 /// ever removed or changed. A program built against ABI `n` runs with any library whose
 /// `rad_abi_version()` is at least `n`.
-pub const RAD_ABI_VERSION: u32 = 2;
+pub const RAD_ABI_VERSION: u32 = 3;
 
 /// The library's version, `"MAJOR.MINOR.PATCH"`, as a NUL-terminated string.
 ///

@@ -187,6 +187,26 @@ pub extern "C" fn rad_settings_set_label(settings: *mut rad_settings, label: i64
     })
 }
 
+/// Sets how many worker threads each extraction with these settings may use (the `threads` setting, an
+/// extension of this library): `threads` >= 1 runs the extraction's parallel parts in a pool of that many
+/// threads made for the call (values above 256 are taken as 256); 0 (the default) uses the pool of the
+/// calling thread — rayon's global pool, one thread per core, or `RAYON_NUM_THREADS` when set. Features
+/// are bit-identical for any number of threads; progress and log callbacks still run on the calling
+/// thread.
+///
+/// Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` when `settings` is NULL. Not thread-safe for this
+/// `settings`.
+#[no_mangle]
+pub extern "C" fn rad_settings_set_threads(
+    settings: *mut rad_settings,
+    threads: u32,
+) -> rad_status {
+    boundary(|| {
+        let settings = rad_settings::borrow_mut(settings, "settings")?;
+        settings.set("threads", Value::from(threads))
+    })
+}
+
 /// Replaces the enabled image types (the `imageType` section) with a YAML or JSON mapping from image type
 /// to its own settings, e.g. `"{Original: {}, LoG: {sigma: [1.0, 3.0]}}"`.
 ///
