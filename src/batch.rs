@@ -10,6 +10,10 @@
 //! round-trip form. Running again with the same output keeps the rows already there (for cases still in
 //! the manifest) and computes only the missing ones; a failed case is reported with its error, the others
 //! are kept, and the run as a whole reports failure.
+//!
+//! Beside the table, `<table>.settings.json` ([`crate::study::table_settings_path`]) records the extraction
+//! settings of its features; `radiomics train` stores them in the model, so that the model can predict
+//! from images. A rerun with other settings than those recorded is refused.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -177,6 +181,23 @@ pub fn run_batch(
             check_cell(what, v)?;
         }
     }
+    // The table's settings file says how its features were computed: rows kept from an earlier run must
+    // have been computed with the same settings.
+    let settings = crate::study::settings_to_json(extractor);
+    if out.exists() {
+        if let Some(earlier) = crate::study::read_table_settings(out)? {
+            if earlier != settings {
+                return Err(Error::new(
+                    ErrorKind::UnsupportedSetting,
+                    format!(
+                        "'{}' was extracted with other settings (see '{}'): write to another table, or remove it to start again",
+                        out.display(),
+                        crate::study::table_settings_path(out).display()
+                    ),
+                ));
+            }
+        }
+    }
     let (mut columns, mut done) = if out.exists() {
         read_table(out)?
     } else {
@@ -236,6 +257,7 @@ pub fn run_batch(
         }
     }
     write_table(out, rows, &columns, &done)?;
+    crate::study::write_table_settings(out, extractor)?;
     Ok(outcome)
 }
 

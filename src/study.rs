@@ -6,6 +6,8 @@
 //! rebuilds the same [`CaseExtractor`] from it, so that the features the model reads are computed exactly
 //! as in training.
 
+use std::path::{Path, PathBuf};
+
 use serde_json::{Map, Value};
 
 use crate::case::{Case, CaseExtractor};
@@ -66,6 +68,62 @@ pub fn extractor_from_json(v: &Value) -> Result<CaseExtractor> {
         }
     }
     Ok(ex)
+}
+
+/// The file beside a feature table that records the extraction settings of its features, so that a model
+/// trained on the table can compute the same features from images: `features.csv` ->
+/// `features.settings.json`. `radiomics batch` writes it; `radiomics train` reads it.
+pub fn table_settings_path(table: &Path) -> PathBuf {
+    table.with_extension("settings.json")
+}
+
+/// What identifies a table's settings file.
+const TABLE_SETTINGS_FORMAT: &str = "radiomics-table-settings";
+
+/// Writes the extraction settings of `extractor` beside the feature table `table`
+/// ([`table_settings_path`]).
+pub fn write_table_settings(table: &Path, extractor: &CaseExtractor) -> Result<()> {
+    let path = table_settings_path(table);
+    let doc = serde_json::json!({
+        "format": TABLE_SETTINGS_FORMAT,
+        "version": 1,
+        "extraction_settings": settings_to_json(extractor),
+    });
+    let text = serde_json::to_string_pretty(&doc)
+        .map_err(|e| Error::internal(format!("settings as JSON: {e}")))?;
+    std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, "write", &e))
+}
+
+/// The extraction settings recorded beside the feature table `table` (in a model file's
+/// `extraction_settings` form), or `None` when the table has no settings file. Errors when the file
+/// exists but cannot be read or does not describe valid settings.
+pub fn read_table_settings(table: &Path) -> Result<Option<Value>> {
+    let path = table_settings_path(table);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(&path, "read", &e)),
+    };
+    let bad = |what: String| {
+        Error::new(
+            ErrorKind::UnsupportedSetting,
+            format!("'{}': {what}", path.display()),
+        )
+    };
+    let doc: Value =
+        serde_json::from_str(&text).map_err(|e| bad(format!("not valid JSON ({e})")))?;
+    if doc.get("format").and_then(Value::as_str) != Some(TABLE_SETTINGS_FORMAT) {
+        return Err(bad(format!(
+            "not a table settings file (no \"format\": \"{TABLE_SETTINGS_FORMAT}\")"
+        )));
+    }
+    let settings = doc
+        .get("extraction_settings")
+        .cloned()
+        .ok_or_else(|| bad("no \"extraction_settings\"".to_string()))?;
+    // Refused here, rather than when a model made from it first predicts from images.
+    extractor_from_json(&settings).map_err(|e| bad(e.message().to_string()))?;
+    Ok(Some(settings))
 }
 
 /// The model's probability for a case given as images, its features extracted with the model's own

@@ -76,8 +76,8 @@ int main(int argc, char **argv) {
     size_t i, count = 0;
     const char *name = NULL;
 
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s DEMO_DIR CLI_CSV\n", argv[0]);
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: %s DEMO_DIR CLI_CSV [PARAMS_DIR]\n", argv[0]);
         return 2;
     }
 
@@ -116,6 +116,36 @@ int main(int argc, char **argv) {
     expect_true("prediction equals the CLI's", (p >= threshold) == (cli_prediction == 1));
     expect_true("threshold in (0, 1)", threshold > 0.0 && threshold < 1.0);
     printf("case %s: probability %.17g (CLI %.17g), threshold %.17g\n", case_id, p, cli_p, threshold);
+
+    /* With PARAMS_DIR (the parameter files the model's table was extracted with): the case extracted
+     * through rad_extract_case, each modality with its own file, feeds rad_model_predict without renaming,
+     * with the same probability. */
+    if (argc == 4) {
+        rad_settings *own[3];
+        const rad_settings *per[3];
+        rad_features *case_features = NULL;
+        double r = -1.0;
+        for (i = 0; i < 3; i++) {
+            snprintf(path, sizeof path, "%s/%s.yaml", argv[3], MODALITIES[i]);
+            if (rad_settings_from_file(path, &own[i]) != RAD_OK) {
+                die(path);
+            }
+            per[i] = own[i];
+        }
+        expect("extract_case", rad_extract_case(own[0], 3, MODALITIES, images, per, mask, &case_features),
+               RAD_OK, NULL);
+        expect("predict from the case's features", rad_model_predict(model, case_features, &r), RAD_OK, NULL);
+        expect_true("rad_extract_case + rad_model_predict equals the CLI's", r == cli_p);
+        if (r != cli_p) {
+            fprintf(stderr, "  C %.17g, CLI %.17g\n", r, cli_p);
+        }
+        expect_true("names carry the modality", case_features != NULL &&
+                                                    strncmp(rad_features_name(case_features, 0), "t1c_", 4) == 0);
+        rad_features_free(case_features);
+        for (i = 0; i < 3; i++) {
+            rad_settings_free(own[i]);
+        }
+    }
 
     /* Feature names: borrowed, prefixed by modality. */
     expect("feature count", rad_model_feature_count(model, &count), RAD_OK, NULL);

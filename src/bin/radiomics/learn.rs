@@ -97,6 +97,11 @@ pub struct TrainArgs {
     /// Where to write the training report (JSON).
     #[arg(long)]
     report: Option<PathBuf>,
+    /// The parameter files the table's features were extracted with, as for `batch` (`FILE` or
+    /// `MODALITY=FILE`, repeatable), stored in the model so that it can predict from images. Default: the
+    /// settings `batch` recorded beside the table (`<table>.settings.json`).
+    #[arg(long)]
+    params: Vec<String>,
     #[command(flatten)]
     columns: ColumnArgs,
 }
@@ -185,12 +190,26 @@ pub fn run_train(args: TrainArgs) -> Result<()> {
             .map(|c| ClassifierKind::parse(c).map(ClassifierSpec::new))
             .collect::<Result<_>>()?
     };
+    let extraction_settings = if args.params.is_empty() {
+        radiomics::study::read_table_settings(&args.table)?.unwrap_or_else(|| {
+            eprintln!(
+                "radiomics: warning: '{}' has no settings file ('{}') and no --params was given: the model \
+                 predicts from feature tables only, not from images",
+                args.table.display(),
+                radiomics::study::table_settings_path(&args.table).display()
+            );
+            serde_json::Value::Null
+        })
+    } else {
+        radiomics::study::settings_to_json(&crate::batch::case_extractor(&args.params)?)
+    };
     let options = TrainOptions {
         selectors,
         classifiers,
         folds: args.folds,
         repeats: args.repeats,
         seed: args.seed,
+        extraction_settings,
         ..TrainOptions::default()
     };
     let (model, report) = train(&table, &options)?;
