@@ -117,14 +117,14 @@ impl Drop for FinishOnDrop<'_> {
 }
 
 /// Spawns `work` into `scope` and reports its progress from the calling thread until it ends; returns
-/// whether `progress` asked to stop.
+/// whether `progress` asked to stop, and the last fraction reported.
 fn monitor<'scope, T: Send + 'scope>(
     scope: &rayon::Scope<'scope>,
     tracker: &'scope Tracker,
     result: &'scope mut Option<Result<T>>,
     work: impl FnOnce(&Tracker) -> Result<T> + Send + 'scope,
     progress: Progress<'_>,
-) -> bool {
+) -> (bool, f64) {
     scope.spawn(move |_| {
         let _finish = FinishOnDrop(tracker);
         *result = Some(work(tracker));
@@ -134,7 +134,7 @@ fn monitor<'scope, T: Send + 'scope>(
     loop {
         let (fraction, finished) = tracker.wait(seen);
         if finished {
-            return stopped;
+            return (stopped, seen);
         }
         if fraction != seen {
             seen = fraction;
@@ -164,7 +164,7 @@ pub fn run_reporting<T: Send>(
     }
     let tracker = Tracker::new();
     let mut result: Option<Result<T>> = None;
-    let stopped = match pool {
+    let (stopped, reported) = match pool {
         Some(pool) if pool.current_thread_index().is_none() => {
             pool.in_place_scope(|s| monitor(s, &tracker, &mut result, work, progress))
         }
@@ -173,7 +173,7 @@ pub fn run_reporting<T: Send>(
         }
         _ => {
             result = Some(work(&tracker));
-            false
+            (false, 0.0)
         }
     };
     if stopped {
@@ -181,7 +181,7 @@ pub fn run_reporting<T: Send>(
     }
     let value =
         result.unwrap_or_else(|| Err(Error::internal("the work ended without a result")))?;
-    if !progress(1.0) {
+    if reported < 1.0 && !progress(1.0) {
         return Err(cancelled());
     }
     Ok(value)

@@ -3,6 +3,11 @@
 // - Handles are move-only RAII objects: Settings, Image, Features, Model. Each frees its C handle once.
 // - Every failure throws radiomics::Error, which carries the rad_status and the library's message.
 // - Thread-safety is the C API's: const objects may be shared between threads.
+// - Callbacks (progress, log) may throw: the wrapper catches the exception in its trampoline (nothing
+//   unwinds through the library), cancels the call, and rethrows the original exception once the C call
+//   has returned. (A raw C callback given to the C API directly must never unwind or longjmp.)
+// - The first object made checks that the library loaded at run time provides this header's ABI
+//   (rad_abi_version() >= RAD_ABI_VERSION), and throws Error (RAD_INTERNAL) when it is older.
 //
 //     radiomics::Settings settings = radiomics::Settings::from_file("params.yaml");
 //     radiomics::Image image = radiomics::Image::load("image.nii.gz");
@@ -20,6 +25,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -45,12 +51,61 @@ private:
     rad_status status_;
 };
 
+/// A log handler: the level (RAD_LOG_WARNING, RAD_LOG_ERROR, ...) and the message.
+typedef std::function<void(std::int32_t, const std::string &)> LogHandler;
+
 namespace detail {
 
-/// Throws an Error for a status other than RAD_OK, with this thread's last error message.
+/// The calling thread's log handler, and an exception it threw that waits to be rethrown.
+struct LogState {
+    LogHandler handler;
+    std::exception_ptr pending;
+};
+
+inline LogState &log_state() {
+    static thread_local LogState state;
+    return state;
+}
+
+/// Rethrows the exception a log handler threw during the last C call on this thread, if any.
+inline void rethrow_pending() {
+    LogState &s = log_state();
+    if (s.pending) {
+        std::exception_ptr e = s.pending;
+        s.pending = nullptr;
+        std::rethrow_exception(e);
+    }
+}
+
+/// Throws an Error for a status other than RAD_OK, with this thread's last error message; first rethrows
+/// an exception the thread's log handler threw during the call.
 inline void check(rad_status status) {
+    rethrow_pending();
     if (status != RAD_OK) {
         throw Error(status, rad_last_error_message());
+    }
+}
+
+/// Throws Error (RAD_INTERNAL) when the library loaded at run time is older than this header.
+inline void check_abi() {
+    static const std::uint32_t loaded = rad_abi_version();
+    if (loaded < RAD_ABI_VERSION) {
+        throw Error(RAD_INTERNAL, "libradiomics " + std::string(rad_version_string()) + " provides ABI " +
+                                      std::to_string(loaded) + ", older than the ABI " +
+                                      std::to_string(RAD_ABI_VERSION) + " of this radiomics.hpp");
+    }
+}
+
+/// Passes a log message to the thread's handler; an exception it throws is kept for rethrow_pending().
+inline void call_log(void *, std::int32_t level, const char *message) {
+    LogState &s = log_state();
+    if (!s.handler || s.pending) {
+        return;
+    }
+    try {
+        s.handler(level, message);
+    } catch (...) {
+        s.pending = std::current_exception();
     }
 }
 
@@ -91,11 +146,19 @@ template <> struct DType<std::int64_t> { static const std::int32_t value = RAD_I
 template <> struct DType<float> { static const std::int32_t value = RAD_FLOAT32; };
 template <> struct DType<double> { static const std::int32_t value = RAD_FLOAT64; };
 
-/// Passes progress to a std::function; an exception thrown by it cancels the extraction.
+/// A progress callback and the exception it threw, if any.
+struct ProgressState {
+    std::function<bool(double)> *progress;
+    std::exception_ptr error;
+};
+
+/// Passes progress to a std::function; an exception thrown by it is kept and cancels the extraction.
 inline int call_progress(void *user, double fraction) {
+    ProgressState *s = static_cast<ProgressState *>(user);
     try {
-        return (*static_cast<std::function<bool(double)> *>(user))(fraction) ? 0 : 1;
+        return (*s->progress)(fraction) ? 0 : 1;
     } catch (...) {
+        s->error = std::current_exception();
         return 1;
     }
 }
@@ -105,11 +168,27 @@ inline int call_progress(void *user, double fraction) {
 /// The library's version string ("MAJOR.MINOR.PATCH") at run time.
 inline std::string version() { return rad_version_string(); }
 
+/// Installs `handler` as the calling thread's log handler: the library's messages of level `min_level`
+/// and above (RAD_LOG_WARNING: the warnings of each extraction; RAD_LOG_ERROR: failures) reach it on this
+/// thread, before the call they belong to returns. An exception the handler throws is rethrown when that
+/// call returns (later messages of the call are then dropped). An empty handler removes it.
+inline void set_log_handler(LogHandler handler, std::int32_t min_level = RAD_LOG_WARNING) {
+    detail::LogState &s = detail::log_state();
+    s.handler = handler;
+    s.pending = nullptr;
+    if (handler) {
+        detail::check(rad_set_log_callback(&detail::call_log, nullptr, min_level));
+    } else {
+        detail::check(rad_set_log_callback(nullptr, nullptr, min_level));
+    }
+}
+
 /// Extraction settings (PyRadiomics' parameter file).
 class Settings {
 public:
     /// PyRadiomics' defaults.
     Settings() {
+        detail::check_abi();
         rad_settings *p = nullptr;
         detail::check(rad_settings_new(&p));
         h_ = Handle(p);
@@ -117,6 +196,7 @@ public:
 
     /// Reads a parameter file (YAML, or JSON when the name ends in .json).
     static Settings from_file(const std::string &path) {
+        detail::check_abi();
         rad_settings *p = nullptr;
         detail::check(rad_settings_from_file(path.c_str(), &p));
         return Settings(p);
@@ -124,6 +204,7 @@ public:
 
     /// Parses a YAML (or JSON) parameter document.
     static Settings from_yaml(const std::string &text) {
+        detail::check_abi();
         rad_settings *p = nullptr;
         detail::check(rad_settings_from_yaml(text.c_str(), &p));
         return Settings(p);
@@ -131,6 +212,7 @@ public:
 
     /// Parses a JSON parameter document.
     static Settings from_json(const std::string &text) {
+        detail::check_abi();
         rad_settings *p = nullptr;
         detail::check(rad_settings_from_json(text.c_str(), &p));
         return Settings(p);
@@ -156,6 +238,12 @@ public:
         detail::check(rad_settings_set_label(h_.get(), label));
         return *this;
     }
+    /// The most worker threads one extraction with these settings uses (0: the caller's pool, the
+    /// default; at most 256). Features are bit-identical for any value.
+    Settings &set_threads(std::uint32_t threads) {
+        detail::check(rad_settings_set_threads(h_.get(), threads));
+        return *this;
+    }
     /// Replaces the enabled image types with a YAML/JSON mapping ("{Original: {}}").
     Settings &set_image_types(const std::string &image_types) {
         detail::check(rad_settings_set_image_types(h_.get(), image_types.c_str()));
@@ -176,6 +264,7 @@ class Image {
 public:
     /// Reads a NIfTI or NRRD file.
     static Image load(const std::string &path) {
+        detail::check_abi();
         rad_image *p = nullptr;
         detail::check(rad_image_load(path.c_str(), &p));
         return Image(p);
@@ -187,6 +276,7 @@ public:
     static Image from_buffer(const T *data, std::size_t count, const std::array<std::size_t, 3> &dims,
                              const std::array<double, 3> &spacing, const std::array<double, 3> &origin,
                              const std::array<double, 9> &direction = {{1, 0, 0, 0, 1, 0, 0, 0, 1}}) {
+        detail::check_abi();
         rad_image *p = nullptr;
         detail::check(rad_image_from_buffer(data, count * sizeof(T), detail::DType<T>::value, dims.data(),
                                             spacing.data(), origin.data(), direction.data(), &p));
@@ -215,6 +305,20 @@ public:
     std::array<double, 9> direction() const {
         std::array<double, 9> v;
         detail::check(rad_image_direction(h_.get(), v.data()));
+        return v;
+    }
+    /// The rad_dtype the voxels were stored in (RAD_INT16, ...), or 0 for computed (floating-point)
+    /// values.
+    std::int32_t pixel_type() const {
+        std::int32_t t = 0;
+        detail::check(rad_image_pixel_type(h_.get(), &t));
+        return t;
+    }
+    /// The voxels as doubles, x fastest (the C order of an array indexed [z][y][x]).
+    std::vector<double> voxels() const {
+        std::array<std::size_t, 3> n = size();
+        std::vector<double> v(n[0] * n[1] * n[2]);
+        detail::check(rad_image_copy_voxels(h_.get(), v.data(), v.size()));
         return v;
     }
 
@@ -262,6 +366,17 @@ public:
     /// One JSON object, in order.
     std::string to_json() const { return text(rad_features_to_json); }
 
+    /// The warnings raised while the features were computed, in order.
+    std::vector<std::string> warnings() const {
+        std::vector<std::string> out;
+        std::size_t n = rad_features_warning_count(h_.get());
+        for (std::size_t i = 0; i < n; ++i) {
+            const char *w = rad_features_warning(h_.get(), i);
+            if (w != nullptr) out.push_back(w);
+        }
+        return out;
+    }
+
     /// The C handle, still owned by this object.
     const rad_features *get() const noexcept { return h_.get(); }
 
@@ -270,6 +385,9 @@ private:
     explicit Features(rad_features *p) : h_(p) {}
     friend Features extract(const Settings &, const Image &, const Image &);
     friend Features extract(const Settings &, const Image &, const Image &, std::function<bool(double)>);
+    friend Features extract_case(const Settings &,
+                                 const std::vector<std::pair<std::string, std::reference_wrapper<const Image>>> &,
+                                 const Image &, const std::vector<const Settings *> &);
 
     std::string text(rad_status (*f)(const rad_features *, char **)) const {
         char *s = nullptr;
@@ -285,18 +403,56 @@ private:
 /// Every feature the settings enable, for the ROI of `mask` in `image`.
 inline Features extract(const Settings &settings, const Image &image, const Image &mask) {
     rad_features *p = nullptr;
-    detail::check(rad_extract(settings.get(), image.get(), mask.get(), &p));
-    return Features(p);
+    rad_status st = rad_extract(settings.get(), image.get(), mask.get(), &p);
+    Features features(p); // owned before anything can throw
+    detail::check(st);
+    return features;
 }
 
-/// As extract(), reporting progress (0..1) to `progress`; returning false (or throwing) cancels, and the
-/// call then throws Error with status RAD_CANCELLED.
+/// As extract(), reporting progress (0..1, by feature class and filter stage, on the calling thread) to
+/// `progress`. Returning false cancels, and the call then throws Error with status RAD_CANCELLED; throwing
+/// cancels too, and the call rethrows that exception once the library has returned.
 inline Features extract(const Settings &settings, const Image &image, const Image &mask,
                         std::function<bool(double)> progress) {
     rad_features *p = nullptr;
-    detail::check(rad_extract_with_progress(settings.get(), image.get(), mask.get(), &detail::call_progress,
-                                            &progress, &p));
-    return Features(p);
+    detail::ProgressState state = {&progress, nullptr};
+    rad_status st = rad_extract_with_progress(settings.get(), image.get(), mask.get(), &detail::call_progress,
+                                              &state, &p);
+    Features features(p); // owned before anything can throw
+    if (state.error) {
+        detail::log_state().pending = nullptr;
+        std::rethrow_exception(state.error);
+    }
+    detail::check(st);
+    return features;
+}
+
+/// The features of a multi-sequence case, named with the modality as prefix ("t1c_original_..."):
+/// `extract_case(settings, {{"t1c", t1c}, {"adc", adc}}, mask)`. `image_settings`, when not empty, holds
+/// one entry per image (nullptr: use `settings`). Images on another grid are resampled onto the mask's.
+/// The result is what Model::predict() reads.
+inline Features extract_case(const Settings &settings,
+                             const std::vector<std::pair<std::string, std::reference_wrapper<const Image>>> &images,
+                             const Image &mask, const std::vector<const Settings *> &image_settings = {}) {
+    if (!image_settings.empty() && image_settings.size() != images.size()) {
+        throw Error(RAD_INVALID_ARGUMENT, "extract_case: image_settings must be empty or hold one entry per image");
+    }
+    std::vector<const char *> names;
+    std::vector<const rad_image *> handles;
+    std::vector<const rad_settings *> per;
+    for (std::size_t i = 0; i < images.size(); ++i) {
+        names.push_back(images[i].first.c_str());
+        handles.push_back(images[i].second.get().get());
+        if (!image_settings.empty()) {
+            per.push_back(image_settings[i] == nullptr ? nullptr : image_settings[i]->get());
+        }
+    }
+    rad_features *p = nullptr;
+    rad_status st = rad_extract_case(settings.get(), images.size(), names.data(), handles.data(),
+                                     per.empty() ? nullptr : per.data(), mask.get(), &p);
+    Features features(p); // owned before anything can throw
+    detail::check(st);
+    return features;
 }
 
 /// A trained model (a model file from `radiomics train` or `radiomics demo`). Immutable: a const Model may
@@ -308,6 +464,7 @@ public:
 
     /// Reads a model file, checking its format version and checksum.
     static Model load(const std::string &path) {
+        detail::check_abi();
         rad_model *p = nullptr;
         detail::check(rad_model_load(path.c_str(), &p));
         return Model(p);
@@ -315,6 +472,7 @@ public:
 
     /// Parses the text of a model file.
     static Model from_json(const std::string &text) {
+        detail::check_abi();
         rad_model *p = nullptr;
         detail::check(rad_model_from_json(text.c_str(), &p));
         return Model(p);

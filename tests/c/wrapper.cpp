@@ -97,11 +97,86 @@ int main(int argc, char **argv) {
         expect_error([&] { radiomics::extract(settings, moved, mask, [&](double) { return ++calls < 2; }); },
                      RAD_CANCELLED, "cancelled", "cancel");
         check(calls == 2, "progress called until it said stop");
-        expect_error([&] { radiomics::extract(settings, moved, mask, [](double) -> bool { throw 1; }); },
-                     RAD_CANCELLED, "cancelled", "throwing callback cancels");
+        try {
+            radiomics::extract(settings, moved, mask, [](double) -> bool { throw 1; });
+            check(false, "throwing callback cancels and rethrows");
+        } catch (int e) {
+            check(e == 1, "the callback's int comes back");
+        }
         double last = -1.0;
         radiomics::extract(settings, moved, mask, [&](double f) { last = f; return true; });
         check(std::fabs(last - 1.0) < 1e-12, "progress reaches 1");
+
+        // The callback's own exception comes back, after the library has returned (nothing unwinds
+        // through C).
+        struct Boom {
+            double at;
+        };
+        try {
+            radiomics::extract(settings, moved, mask, [](double f) -> bool {
+                if (f > 0.3) throw Boom{f};
+                return true;
+            });
+            check(false, "a throwing progress callback rethrows");
+        } catch (const Boom &b) {
+            check(b.at > 0.3, "the callback's exception, unchanged");
+        }
+
+        // Fine progress: by feature class and filter stage, increasing, on this thread.
+        radiomics::Settings filters = radiomics::Settings::from_yaml(
+            "imageType: {Original: {}, LoG: {sigma: [1.0, 2.0]}, Wavelet: {}}\n"
+            "featureClass: {firstorder: , glcm: , glrlm: , glszm: , gldm: , ngtdm: }\n"
+            "setting: {binWidth: 25}");
+        std::vector<double> fractions;
+        radiomics::Features filtered =
+            radiomics::extract(filters, moved, mask, [&](double f) { fractions.push_back(f); return true; });
+        bool increasing = true;
+        for (std::size_t i = 1; i < fractions.size(); ++i) increasing = increasing && fractions[i] > fractions[i - 1];
+        check(increasing && fractions.front() == 0.0 && fractions.back() == 1.0, "progress 0 .. 1, increasing");
+        // One report per image type was 4 reports for 3 image types; now many more.
+        check(fractions.size() > 8, "progress finer than per image type");
+        std::printf("progress: %zu reports for %zu features\n", fractions.size(), filtered.size());
+
+        // Threads per call: the same bits with 1, 2 or a bounded huge number of threads.
+        for (std::uint32_t n : {1u, 2u, 100000u}) {
+            radiomics::Settings threaded = radiomics::Settings::from_file(argv[3]);
+            threaded.set_threads(n);
+            radiomics::Features t = radiomics::extract(threaded, moved, mask);
+            bool same = t.size() == features.size();
+            for (std::size_t i = 0; same && i < t.size(); ++i) {
+                double a = t.value(i), b = features.value(i);
+                same = std::memcmp(&a, &b, sizeof a) == 0;
+            }
+            check(same, "threads: bit-identical features");
+        }
+
+        // Warnings: kept with the features and passed to the thread's log handler.
+        radiomics::Settings too_big = radiomics::Settings::from_yaml(
+            "imageType: {Original: {}, LoG: {sigma: [1000.0]}}\nfeatureClass: {firstorder: [Mean]}");
+        std::vector<std::string> logged;
+        radiomics::set_log_handler([&](std::int32_t level, const std::string &m) {
+            if (level == RAD_LOG_WARNING) logged.push_back(m);
+        });
+        radiomics::Features warned = radiomics::extract(too_big, moved, mask);
+        check(warned.warnings().size() == 1 && warned.warnings()[0].find("LoG sigma 1000") != std::string::npos,
+              "the skipped sigma is a warning");
+        check(logged == warned.warnings(), "the log handler heard it");
+        struct Stop {};
+        radiomics::set_log_handler([](std::int32_t, const std::string &) { throw Stop(); });
+        try {
+            radiomics::extract(too_big, moved, mask);
+            check(false, "a throwing log handler rethrows");
+        } catch (const Stop &) {
+        }
+        radiomics::set_log_handler(radiomics::LogHandler());
+        check(radiomics::extract(too_big, moved, mask).warnings().size() == 1, "no handler: still kept");
+
+        // Stored pixel type, and a multi-sequence case with prefixed names.
+        check(moved.pixel_type() == RAD_INT16, "brain1 is int16");
+        radiomics::Features pair = radiomics::extract_case(settings, {{"t1c", moved}, {"adc", moved}}, mask);
+        check(pair.size() == 2 * features.size(), "two modalities");
+        check(pair.name(0) == "t1c_" + features.name(0), "prefixed");
+        check(pair.value(features.size()) == features.value(0), "second modality, same values");
     } catch (const radiomics::Error &e) {
         std::fprintf(stderr, "FAIL unexpected %s: %s\n", e.status_name(), e.what());
         return 1;
