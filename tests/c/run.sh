@@ -51,6 +51,7 @@ export RADIOMICS_LIBRARY="$lib"
 # The model tests reuse the model and cohort the CMake suite made with `radiomics demo`.
 export RADIOMICS_CLI="$prefix/bin/radiomics"
 export RADIOMICS_DEMO_DIR="$work/tests/scratch/demo"
+export RADIOMICS_TRAINED_DIR="$work/tests/scratch/trained"
 cd "$work"
 "$py" -m pytest -q "$root/bindings/python/tests"
 image="$RADIOMICS_TEST_DATA/pyradiomics/nifti/brain1_image.nii.gz"

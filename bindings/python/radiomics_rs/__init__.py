@@ -29,6 +29,8 @@ import ctypes.util
 import enum
 import json
 import os
+import threading
+import warnings
 
 import numpy as np
 
@@ -37,16 +39,19 @@ __all__ = [
     "Image",
     "Model",
     "RadiomicsError",
+    "RadiomicsWarning",
     "Settings",
     "Status",
     "abi_version",
     "extract",
+    "extract_case",
     "library_path",
+    "set_log_handler",
     "version",
 ]
 
 #: The ABI this binding was written against; the library must provide at least this one.
-ABI_VERSION = 2
+ABI_VERSION = 3
 
 
 class Status(enum.IntEnum):
@@ -63,6 +68,11 @@ class Status(enum.IntEnum):
     CANCELLED = 300
     LIMIT_EXCEEDED = 301
     INTERNAL = 900
+
+
+class RadiomicsWarning(UserWarning):
+    """A warning the library raised while computing features (a LoG sigma too large for the image, a NaN
+    feature, an ignored option); also kept in :attr:`Features.warnings`."""
 
 
 class RadiomicsError(Exception):
@@ -100,6 +110,7 @@ _lib = ctypes.CDLL(library_path)
 _c_double_p = ctypes.POINTER(ctypes.c_double)
 _c_size_p = ctypes.POINTER(ctypes.c_size_t)
 _PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_double)
+_LOG = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int32, ctypes.c_char_p)
 
 
 def _sig(name, restype, *argtypes):
@@ -125,6 +136,13 @@ _sig("rad_image_spacing", _st, _vp, _c_double_p)
 _sig("rad_image_origin", _st, _vp, _c_double_p)
 _sig("rad_image_direction", _st, _vp, _c_double_p)
 _sig("rad_image_copy_voxels", _st, _vp, _c_double_p, ctypes.c_size_t)
+_sig("rad_image_pixel_type", _st, _vp, ctypes.POINTER(ctypes.c_int32))
+_sig("rad_settings_set_threads", _st, _vp, ctypes.c_uint32)
+_sig("rad_features_warning_count", ctypes.c_size_t, _vp)
+_sig("rad_features_warning", _cp, _vp, ctypes.c_size_t)
+_sig("rad_set_log_callback", _st, _LOG, _vp, ctypes.c_int32)
+_sig("rad_extract_case", _st, _vp, ctypes.c_size_t, ctypes.POINTER(_cp), ctypes.POINTER(_vp),
+     ctypes.POINTER(_vp), _vp, ctypes.POINTER(_vp))
 _sig("rad_settings_new", _st, ctypes.POINTER(_vp))
 _sig("rad_settings_from_file", _st, _cp, ctypes.POINTER(_vp))
 _sig("rad_settings_from_yaml", _st, _cp, ctypes.POINTER(_vp))
@@ -156,7 +174,42 @@ if _lib.rad_abi_version() < ABI_VERSION:
     )
 
 
+_log = threading.local()
+
+
+def set_log_handler(handler, level=30):
+    """Installs ``handler(level, message)`` as the calling thread's log handler: the library's messages
+    of ``level`` and above (30: warnings of each extraction, 40: failures; 10 debug, 20 info) reach it on
+    this thread, before the call they belong to returns. An exception it raises is raised again when that
+    call returns. ``None`` removes it. Other threads are not affected."""
+    if handler is None:
+        _log.__dict__.pop("callback", None)
+        _check(_lib.rad_set_log_callback(_LOG(), None, int(level)))
+        return
+
+    def deliver(_user, lvl, message):
+        if getattr(_log, "pending", None) is not None:
+            return
+        try:
+            handler(int(lvl), message.decode("utf-8", "replace"))
+        except BaseException as e:  # raised again after the library has returned
+            _log.pending = e
+
+    callback = _LOG(deliver)
+    _check(_lib.rad_set_log_callback(callback, None, int(level)))
+    _log.callback = callback  # kept alive while installed
+    _log.pending = None
+
+
+def _raise_pending():
+    e = getattr(_log, "pending", None)
+    if e is not None:
+        _log.pending = None
+        raise e
+
+
 def _check(status):
+    _raise_pending()
     if status != 0:
         raise RadiomicsError(status, _lib.rad_last_error_message().decode("utf-8", "replace"))
 
@@ -218,6 +271,8 @@ _DTYPES = {
     np.dtype(np.float32): 9,
     np.dtype(np.float64): 10,
 }
+
+_DTYPE_OF_CODE = {code: dt for dt, code in _DTYPES.items()}
 
 _IDENTITY = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
 
@@ -292,12 +347,23 @@ class Image(_Handle):
         """Direction cosines, 9 numbers, row-major."""
         return self._get(_lib.rad_image_direction, 9)
 
-    def to_array(self):
-        """The voxels as a float64 numpy array indexed ``[z, y, x]``."""
+    @property
+    def dtype(self):
+        """The numpy dtype the voxels were stored in (the file's datatype, or the array's given to
+        :meth:`from_array`), or ``None`` for computed floating-point values (a NIfTI file with
+        ``scl_slope``). Resampling rounds to it, as PyRadiomics does; ``Image.from_array(
+        image.to_array(image.dtype), ...)`` gives the same features as ``image``."""
+        t = ctypes.c_int32()
+        _check(_lib.rad_image_pixel_type(self, ctypes.byref(t)))
+        return _DTYPE_OF_CODE.get(t.value)
+
+    def to_array(self, dtype=np.float64):
+        """The voxels as a numpy array indexed ``[z, y, x]``, float64 unless ``dtype`` says otherwise
+        (e.g. ``image.dtype``, the stored type)."""
         nx, ny, nz = self.size
         a = np.empty((nz, ny, nx), dtype=np.float64)
         _check(_lib.rad_image_copy_voxels(self, a.ctypes.data_as(_c_double_p), a.size))
-        return a
+        return a if dtype is None or np.dtype(dtype) == np.float64 else a.astype(dtype)
 
 
 class Settings(_Handle):
@@ -358,6 +424,12 @@ class Settings(_Handle):
         _check(_lib.rad_settings_set_label(self, int(label)))
         return self
 
+    def set_threads(self, threads):
+        """The most worker threads one extraction with these settings uses (0: the default pool, one per
+        core; at most 256). Features are bit-identical for any value."""
+        _check(_lib.rad_settings_set_threads(self, int(threads)))
+        return self
+
     def set_image_types(self, image_types):
         """Replaces the enabled image types: ``{"Original": {}, "LoG": {"sigma": [1.0]}}``."""
         _check(_lib.rad_settings_set_image_types(self, json.dumps(image_types).encode()))
@@ -377,9 +449,11 @@ def extract(image, mask, settings=None, progress=None, spacing=(1.0, 1.0, 1.0), 
 
     ``image`` and ``mask`` are :class:`Image` objects or numpy arrays indexed ``[z, y, x]`` (which then
     share ``spacing``, ``origin`` and ``direction``). ``settings`` is a :class:`Settings`, a dict
-    (a parameter document), or ``None`` for PyRadiomics' defaults. ``progress(fraction)`` is called as the
-    work advances; returning ``False`` cancels (raising :class:`RadiomicsError` with
-    ``Status.CANCELLED``); an exception raised by it cancels and is raised again.
+    (a parameter document), or ``None`` for PyRadiomics' defaults. ``progress(fraction)`` is called on
+    the calling thread as the work advances (by feature class and filter stage); returning ``False``
+    cancels (raising :class:`RadiomicsError` with ``Status.CANCELLED``); an exception raised by it
+    cancels and is raised again. The library's warnings are issued as :class:`RadiomicsWarning` and kept
+    in ``features.warnings``. The number of worker threads is the settings' (:meth:`Settings.set_threads`).
     """
     own = []
     try:
@@ -411,20 +485,84 @@ def extract(image, mask, settings=None, progress=None, spacing=(1.0, 1.0, 1.0), 
         out = _vp()
         status = _lib.rad_extract_with_progress(settings, img, msk, callback, None, ctypes.byref(out))
         if raised:
+            if out.value:
+                _lib.rad_features_free(out)
             raise raised[0]
+        return _features_from(status, out)
+    finally:
+        for h in own:
+            h.close()
+
+
+def _features_from(status, out):
+    """The :class:`Features` of a finished extraction call (``status``, its out-pointer), its warnings
+    issued as :class:`RadiomicsWarning`."""
+    try:
         _check(status)
-        try:
-            n = _lib.rad_features_count(out)
-            result = {}
-            value = ctypes.c_double()
-            for i in range(n):
-                name = _lib.rad_features_name(out, i).decode()
-                _check(_lib.rad_features_value(out, i, ctypes.byref(value)))
-                result[name] = value.value
-        except BaseException:
+        n = _lib.rad_features_count(out)
+        result = {}
+        value = ctypes.c_double()
+        for i in range(n):
+            name = _lib.rad_features_name(out, i).decode()
+            _check(_lib.rad_features_value(out, i, ctypes.byref(value)))
+            result[name] = value.value
+        found = [_lib.rad_features_warning(out, i).decode("utf-8", "replace")
+                 for i in range(_lib.rad_features_warning_count(out))]
+    except BaseException:
+        if out.value:
             _lib.rad_features_free(out)
-            raise
-        return Features(result, out.value)
+        raise
+    features = Features(result, out.value, found)
+    for w in found:
+        warnings.warn(w, RadiomicsWarning, stacklevel=3)
+    return features
+
+
+def extract_case(images, mask, settings=None, image_settings=None, spacing=(1.0, 1.0, 1.0),
+                 origin=(0.0, 0.0, 0.0), direction=_IDENTITY):
+    """The features of a multi-sequence case, each named with its modality as prefix
+    (``"t1c_original_firstorder_Mean"``), as ``radiomics extract --image t1c=... --image adc=...``
+    computes them: what :meth:`Model.predict` reads.
+
+    ``images`` maps a modality name to an :class:`Image`, a numpy array indexed ``[z, y, x]`` or a tuple
+    ``(array, spacing, origin[, direction])``; ``mask`` is any of the same (bare arrays share
+    ``spacing``, ``origin``, ``direction``). ``settings`` (a :class:`Settings`, a dict or ``None`` for
+    the defaults) applies to every modality not in ``image_settings``, a dict from modality to its own
+    settings. Images on another grid than the mask's are resampled onto it.
+    """
+    own = []
+    try:
+        def as_settings(x):
+            if x is None:
+                x = Settings()
+                own.append(x)
+            elif isinstance(x, dict):
+                x = Settings.from_dict(x)
+                own.append(x)
+            return x
+
+        default = as_settings(settings)
+        image_settings = image_settings or {}
+        unknown = set(image_settings) - set(images)
+        if unknown:
+            raise ValueError(f"image_settings names modalities that are not in images: {sorted(unknown)}")
+        names, handles, per = [], [], []
+        for modality, x in images.items():
+            img, made = _as_case_image(x, spacing, origin, direction, f"images[{modality!r}]")
+            if made:
+                own.append(img)
+            names.append(modality.encode())
+            handles.append(img._as_parameter_)
+            s = image_settings.get(modality)
+            per.append(None if s is None else as_settings(s)._as_parameter_)
+        msk, made = _as_case_image(mask, spacing, origin, direction, "mask")
+        if made:
+            own.append(msk)
+        n = len(names)
+        out = _vp()
+        status = _lib.rad_extract_case(default, n, (_cp * max(n, 1))(*names), (_vp * max(n, 1))(*handles),
+                                       (_vp * max(n, 1))(*per), msk, ctypes.byref(out))
+        return _features_from(status, out)
     finally:
         for h in own:
             h.close()
@@ -440,9 +578,11 @@ class Features(dict):
     plain, editable copy (as are ``copy.copy`` and pickling). ``close()`` frees the library's copy early
     (garbage collection does otherwise); the dict stays readable."""
 
-    def __init__(self, values, _ptr):
+    def __init__(self, values, _ptr, warnings=()):
         dict.__init__(self, values)
         self._ptr = _ptr
+        #: The warnings the library raised while computing these features, in order (list of str).
+        self.warnings = list(warnings)
 
     __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = __ior__ = _read_only
 

@@ -226,3 +226,117 @@ def test_handles_close_once():
         _ = img.size
     with rr.Settings() as s:
         s.set_label(1)
+
+
+RESAMPLE_PARAMS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "c", "resample.yaml")
+
+
+def reference_case(case):
+    data = os.environ.get("RADIOMICS_TEST_DATA")
+    if not data:
+        pytest.skip("RADIOMICS_TEST_DATA is not set")
+    base = os.path.join(data, "pyradiomics", "nifti")
+    return os.path.join(base, f"{case}_image.nii.gz"), os.path.join(base, f"{case}_label.nii.gz")
+
+
+def same_bits(a, b):
+    assert list(a) == list(b)
+    va = np.array(list(a.values()), dtype=np.float64)
+    vb = np.array(list(b.values()), dtype=np.float64)
+    return np.array_equal(va.view(np.uint64), vb.view(np.uint64))
+
+
+@pytest.mark.parametrize("case", ["brain1", "breast1", "lung1"])
+def test_numpy_in_the_stored_type_gives_the_files_features(case):
+    """Voxels copied out as int16 and passed back through numpy: the file's features, bit for bit, with
+    and without resampling; as float64 the resampled values are not truncated and differ."""
+    image_path, mask_path = reference_case(case)
+    image, mask = rr.Image.load(image_path), rr.Image.load(mask_path)
+    assert image.dtype == np.int16
+    geometry = dict(spacing=image.spacing, origin=image.origin, direction=image.direction)
+    array = image.to_array(image.dtype)
+    assert array.dtype == np.int16
+    image2 = rr.Image.from_array(array, **geometry)
+    mask2 = rr.Image.from_array(mask.to_array(mask.dtype), **geometry)
+    assert image2.dtype == np.int16
+    resample = rr.Settings.from_file(RESAMPLE_PARAMS)
+    for settings in (rr.Settings(), resample):
+        assert same_bits(rr.extract(image, mask, settings), rr.extract(image2, mask2, settings))
+    as_double = rr.Image.from_array(image.to_array(), **geometry)
+    assert not same_bits(rr.extract(image, mask, resample), rr.extract(as_double, mask2, resample))
+
+
+def test_warnings_are_issued_kept_and_logged():
+    image, mask = phantom()
+    settings = {"imageType": {"Original": {}, "LoG": {"sigma": [1000.0]}},
+                "featureClass": {"firstorder": ["Mean"]}}
+    heard = []
+    rr.set_log_handler(lambda level, message: heard.append((level, message)))
+    try:
+        with pytest.warns(rr.RadiomicsWarning, match="LoG sigma 1000"):
+            f = rr.extract(image, mask, settings)
+    finally:
+        rr.set_log_handler(None)
+    assert len(f.warnings) == 1 and f.warnings[0].startswith("LoG sigma 1000 skipped")
+    assert heard == [(30, f.warnings[0])]
+    with pytest.warns(rr.RadiomicsWarning):
+        rr.extract(image, mask, settings)
+    assert len(heard) == 1  # removed
+
+    class Stop(Exception):
+        pass
+
+    def boom(level, message):
+        raise Stop(message)
+
+    rr.set_log_handler(boom)
+    try:
+        with pytest.raises(Stop, match="LoG sigma"):
+            rr.extract(image, mask, settings)
+        # A failure reaches the handler at level 40, and its exception comes back.
+        with pytest.raises(Stop, match="RAD_IO"):
+            rr.Image.load("/nonexistent/none.nii.gz")
+    finally:
+        rr.set_log_handler(None)
+
+
+def test_threads_per_settings_give_the_same_bits():
+    image_path, mask_path = brain1()
+    image, mask = rr.Image.load(image_path), rr.Image.load(mask_path)
+    base = rr.extract(image, mask, rr.Settings.from_dict(FIRSTORDER))
+    for n in (1, 2, 3, 10**6):
+        settings = rr.Settings.from_dict(FIRSTORDER).set_threads(n)
+        assert same_bits(base, rr.extract(image, mask, settings))
+
+
+def test_progress_is_fine_and_on_the_calling_thread():
+    import threading
+
+    image_path, mask_path = brain1()
+    image, mask = rr.Image.load(image_path), rr.Image.load(mask_path)
+    settings = {"imageType": {"Original": {}, "LoG": {"sigma": [1.0, 2.0]}, "Wavelet": {}},
+                "setting": {"binWidth": 25}}
+    seen, threads = [], set()
+
+    def progress(f):
+        seen.append(f)
+        threads.add(threading.get_ident())
+
+    rr.extract(image, mask, settings, progress=progress)
+    assert seen[0] == 0.0 and seen[-1] == 1.0
+    assert all(a < b for a, b in zip(seen, seen[1:]))
+    assert len(seen) > 8  # one report per image type was 4
+    assert threads == {threading.get_ident()}
+
+
+def test_extract_case_prefixes_each_modality():
+    image, mask = phantom()
+    single = rr.extract(image, mask, FIRSTORDER)
+    both = rr.extract_case({"t1c": image, "adc": image}, mask, FIRSTORDER,
+                           image_settings={"adc": {"featureClass": {"firstorder": ["Maximum"]}}})
+    assert list(both)[: len(single)] == [f"t1c_{n}" for n in single]
+    assert list(both)[len(single):] == ["adc_original_firstorder_Maximum"]
+    assert both["adc_original_firstorder_Maximum"] == single["original_firstorder_Maximum"]
+    with pytest.raises(rr.RadiomicsError) as e:
+        rr.extract_case({"t1c": image, "9x": image}, mask)
+    assert e.value.status == rr.Status.INVALID_ARGUMENT

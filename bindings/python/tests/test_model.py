@@ -139,3 +139,22 @@ def test_features_are_read_only_dicts():
     f.close()
     f.close()
     assert f["original_firstorder_Mean"] == 13.0
+
+
+def test_a_model_trained_from_a_batch_table_predicts_from_images():
+    """batch -> train -> predict: the model `radiomics train` made from a `radiomics batch` table (the
+    CMake suite's train_flow, in ``RADIOMICS_TRAINED_DIR``) predicts a case from its images, through
+    predict_case and through extract_case + predict, with the CLI's probability."""
+    d = os.environ.get("RADIOMICS_TRAINED_DIR")
+    if not d or not os.path.exists(os.path.join(d, "model.json")):
+        pytest.skip("RADIOMICS_TRAINED_DIR (the output of tests/c/train_flow.cmake) is not set")
+    with open(os.path.join(d, "cli_predict.csv")) as f:
+        case_id, probability, _ = f.read().splitlines()[1].split(",")
+    model = rr.Model.load(os.path.join(d, "model.json"))
+    images = {m: rr.Image.load(os.path.join(d, "cohort", f"{case_id}_{m}.nii.gz")) for m in MODALITIES}
+    mask = rr.Image.load(os.path.join(d, "cohort", f"{case_id}_mask.nii.gz"))
+    assert model.predict_case(images, mask) == float(probability)
+    params = os.path.join(os.path.dirname(__file__), "..", "..", "..", "params")
+    per = {m: rr.Settings.from_file(os.path.join(params, f"{m}.yaml")) for m in MODALITIES}
+    features = rr.extract_case(images, mask, per["t1c"], image_settings=per)
+    assert model.predict(features) == float(probability)
