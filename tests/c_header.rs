@@ -69,12 +69,36 @@ fn header_spells_the_c_names() {
     let lines: Vec<&str> = h.lines().collect();
     for (i, l) in lines.iter().enumerate() {
         if l.contains(" rad_") && l.contains('(') && !l.trim_start().starts_with('*') {
+            // cbindgen puts the RAD_API prefix on a line of its own before a wrapped declaration.
             let above = lines[..i]
                 .iter()
                 .rev()
-                .find(|p| !p.trim().is_empty())
+                .find(|p| !p.trim().is_empty() && p.trim() != "RAD_API")
                 .unwrap();
             assert!(above.trim_end().ends_with("*/"), "no doc above `{l}`");
+        }
+    }
+}
+
+/// One ABI policy, stated by the header, followed by the SONAME (build.rs) and the CMake version file.
+#[test]
+fn the_abi_policy_is_the_same_everywhere() {
+    let h = generate();
+    assert!(h.contains("Within it the ABI only grows"), "header policy");
+    assert!(h.contains("SameMajorVersion"), "header names the CMake compatibility");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |f: &str| std::fs::read_to_string(format!("{root}/{f}")).unwrap();
+    let build = read("build.rs");
+    assert!(build.contains("-soname,libradiomics.so.{major}"), "SONAME per major");
+    let cmake = read("CMakeLists.txt");
+    assert!(cmake.contains("set(_rad_compat SameMajorVersion)"), "CMake version file");
+    assert!(!cmake.contains("SameMinorVersion"), "one policy only");
+    // Every function carries the export macro.
+    let lines: Vec<&str> = h.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        if l.contains(" rad_") && l.contains('(') && !l.trim_start().starts_with('*') {
+            let prefixed = l.starts_with("RAD_API ") || (i > 0 && lines[i - 1] == "RAD_API");
+            assert!(prefixed || l.starts_with("typedef"), "no RAD_API on `{l}`");
         }
     }
 }
