@@ -134,8 +134,17 @@ pub fn predict_case(model: &Model, case: &Case) -> Result<f64> {
     model.predict_row(features.names(), features.values())
 }
 
-/// An SVG picture of a ROC curve with its AUC and 95 % CI in the title.
-pub fn roc_svg(points: &[RocPoint], auc: f64, lower: f64, upper: f64, title: &str) -> String {
+/// An SVG picture of a ROC curve with its AUC and 95 % CI in the title, and, when `threshold` is given,
+/// a marker on the operating point of that decision threshold (predictions `score ≥ threshold`: the point
+/// of the smallest ROC threshold not below it).
+pub fn roc_svg(
+    points: &[RocPoint],
+    auc: f64,
+    lower: f64,
+    upper: f64,
+    title: &str,
+    threshold: Option<f64>,
+) -> String {
     let (w, h, m) = (420.0, 440.0, 50.0);
     let side = w - 2.0 * m;
     let x = |fpr: f64| m + fpr * side;
@@ -148,6 +157,27 @@ pub fn roc_svg(points: &[RocPoint], auc: f64, lower: f64, upper: f64, title: &st
             x(p.fpr),
             y(p.tpr)
         ));
+    }
+    let mut marker = String::new();
+    let operating = threshold.and_then(|t| {
+        points
+            .iter()
+            .filter(|p| p.threshold >= t)
+            .min_by(|a, b| a.threshold.total_cmp(&b.threshold))
+            .map(|p| (t, p))
+    });
+    if let Some((t, p)) = operating {
+        marker = format!(
+            "<circle cx=\"{cx:.2}\" cy=\"{cy:.2}\" r=\"5\" fill=\"#2c3e50\"/>\
+             <text x=\"{tx:.2}\" y=\"{ty:.2}\" font-size=\"11\">threshold {t:.3} \
+             (sens. {sens:.2}, spec. {spec:.2})</text>",
+            cx = x(p.fpr),
+            cy = y(p.tpr),
+            tx = x(p.fpr) + 8.0,
+            ty = y(p.tpr) + 14.0,
+            sens = p.tpr,
+            spec = 1.0 - p.fpr
+        );
     }
     let mut ticks = String::new();
     for k in 0..=5 {
@@ -168,7 +198,7 @@ pub fn roc_svg(points: &[RocPoint], auc: f64, lower: f64, upper: f64, title: &st
 <text x=\"{cx}\" y=\"42\" font-size=\"12\" text-anchor=\"middle\">AUC {auc:.3} (95% CI {lower:.3}–{upper:.3})</text>\
 <rect x=\"{m}\" y=\"{top}\" width=\"{side}\" height=\"{side}\" fill=\"none\" stroke=\"black\"/>\
 <line x1=\"{m}\" y1=\"{bottom}\" x2=\"{right}\" y2=\"{top}\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>\
-<path d=\"{path}\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"/>{ticks}\
+<path d=\"{path}\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\"/>{marker}{ticks}\
 <text x=\"{cx}\" y=\"{xl}\" font-size=\"12\" text-anchor=\"middle\">1 − specificity</text>\
 <text x=\"14\" y=\"{cy}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 {cy})\">sensitivity</text>\
 </svg>\n",
@@ -218,9 +248,17 @@ mod tests {
                 tpr: 1.0,
             },
         ];
-        let svg = roc_svg(&pts, 0.75, 0.6, 0.9, "test");
+        let svg = roc_svg(&pts, 0.75, 0.6, 0.9, "test", None);
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("AUC 0.750 (95% CI 0.600–0.900)"));
         assert_eq!(svg.matches(" L").count(), 2);
+        assert!(!svg.contains("<circle"));
+        // A threshold of 0.4 operates at the 0.5 point: sensitivity 0.75, specificity 0.75.
+        let svg = roc_svg(&pts, 0.75, 0.6, 0.9, "test", Some(0.4));
+        assert_eq!(svg.matches("<circle").count(), 1);
+        assert!(
+            svg.contains("threshold 0.400 (sens. 0.75, spec. 0.75)"),
+            "{svg}"
+        );
     }
 }

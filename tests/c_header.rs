@@ -85,13 +85,22 @@ fn header_spells_the_c_names() {
 fn the_abi_policy_is_the_same_everywhere() {
     let h = generate();
     assert!(h.contains("Within it the ABI only grows"), "header policy");
-    assert!(h.contains("SameMajorVersion"), "header names the CMake compatibility");
+    assert!(
+        h.contains("SameMajorVersion"),
+        "header names the CMake compatibility"
+    );
     let root = env!("CARGO_MANIFEST_DIR");
     let read = |f: &str| std::fs::read_to_string(format!("{root}/{f}")).unwrap();
     let build = read("build.rs");
-    assert!(build.contains("-soname,libradiomics.so.{major}"), "SONAME per major");
+    assert!(
+        build.contains("-soname,libradiomics.so.{major}"),
+        "SONAME per major"
+    );
     let cmake = read("CMakeLists.txt");
-    assert!(cmake.contains("set(_rad_compat SameMajorVersion)"), "CMake version file");
+    assert!(
+        cmake.contains("set(_rad_compat SameMajorVersion)"),
+        "CMake version file"
+    );
     assert!(!cmake.contains("SameMinorVersion"), "one policy only");
     // Every function carries the export macro.
     let lines: Vec<&str> = h.lines().collect();

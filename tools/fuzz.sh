@@ -5,7 +5,7 @@
 # input that caused it is left in fuzz/artifacts/<target>/. Prints executions per second and corpus size
 # per target. Installs cargo-fuzz when missing; builds with RUSTC_BOOTSTRAP=1 on a stable toolchain.
 #
-#   tools/fuzz.sh            # CI's short run: 30 s per target
+#   tools/fuzz.sh            # 30 s per target (CI runs `tools/fuzz.sh 10`)
 #   tools/fuzz.sh 600        # a long run: 10 minutes per target
 #   TARGETS="nifti model" tools/fuzz.sh 60
 set -euo pipefail

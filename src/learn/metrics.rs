@@ -192,7 +192,8 @@ pub struct Confusion {
     pub fp: usize,
     /// Negatives predicted negative.
     pub tn: usize,
-    /// Positives predicted negative.
+    /// Positives predicted negative (`"fn"` in JSON).
+    #[serde(rename = "fn", alias = "fn_")]
     pub fn_: usize,
 }
 

@@ -175,6 +175,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
             best.selector.name(),
             best.classifier.name()
         ),
+        Some(model.threshold),
     );
     std::fs::write(dir.join("roc.svg"), svg).map_err(|e| io_err("roc.svg", e))?;
     let report_json = serde_json::json!({

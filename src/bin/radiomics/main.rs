@@ -28,7 +28,7 @@ enum Command {
     Batch(batch::BatchArgs),
     /// Time extraction on volumes loaded once; prints the median seconds last.
     Bench(bench::BenchArgs),
-    /// Run on a built-in synthetic phantom (no files needed) and print the features.
+    /// Run the whole study on a built-in SYNTHETIC cohort: extract, train, test, save a model, predict.
     Demo(demo::DemoArgs),
     /// Fit a diffusion tensor to a 4D DWI and write FA, MD (ADC), AD, RD and tensor maps.
     Dti(dti::DtiArgs),
