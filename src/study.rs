@@ -261,4 +261,43 @@ mod tests {
             "{svg}"
         );
     }
+
+    #[test]
+    fn table_settings_round_trip_and_bad_files() {
+        let dir =
+            std::env::temp_dir().join(format!("radiomics-table-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let table = dir.join("features.csv");
+        assert_eq!(
+            table_settings_path(&table),
+            dir.join("features.settings.json")
+        );
+        assert_eq!(read_table_settings(&table).unwrap(), None);
+        let extractor = study_extractor();
+        write_table_settings(&table, &extractor).unwrap();
+        let stored = read_table_settings(&table).unwrap().unwrap();
+        // What batch compares on a rerun, and what train stores in the model.
+        assert_eq!(stored, settings_to_json(&extractor));
+        assert_ne!(
+            stored,
+            settings_to_json(&CaseExtractor::new(Settings::default()))
+        );
+        let rebuilt = extractor_from_json(&stored).unwrap();
+        assert_eq!(settings_to_json(&rebuilt), stored);
+        let path = table_settings_path(&table);
+        for (text, needle) in [
+            ("{", "not valid JSON"),
+            ("{\"version\": 1}", "not a table settings file"),
+            (
+                "{\"format\": \"radiomics-table-settings\", \"extraction_settings\": {\"default\": {\"setting\": {\"binWidht\": 1}}}}",
+                "binWidht",
+            ),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let e = read_table_settings(&table).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::UnsupportedSetting);
+            assert!(e.message().contains(needle), "{e}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -210,7 +210,6 @@ pub fn run_train(args: TrainArgs) -> Result<()> {
         repeats: args.repeats,
         seed: args.seed,
         extraction_settings,
-        ..TrainOptions::default()
     };
     let (model, report) = train(&table, &options)?;
     let mut out = String::new();
