@@ -115,8 +115,11 @@ def read_manifest(manifest):
     dicts ``{case_id, patient_id, label, split, images: [(modality, path)], mask}``, paths absolute."""
     if isinstance(manifest, (str, os.PathLike)):
         path = os.fspath(manifest)
-        with open(path, encoding="utf-8") as fh:
-            lines = [ln for ln in fh.read().splitlines() if ln.strip()]
+        with open(path, encoding="utf-8", newline="") as fh:
+            # As batch reads it: lines end at "\n" (a "\r" before it dropped), blank lines skipped.
+            text = fh.read()
+        lines = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
+        lines = [ln for ln in lines if ln.strip()]
         if not lines:
             raise ValueError(f"manifest '{path}' is empty")
         split = [[c.strip() for c in ln.split(",")] for ln in lines]
@@ -140,7 +143,7 @@ def read_manifest(manifest):
 def _read_params_file(path):
     """(text, is_json) of a parameter file, checked by parsing it here."""
     path = os.path.abspath(os.fspath(path))
-    with open(path, encoding="utf-8") as fh:
+    with open(path, encoding="utf-8", newline="") as fh:
         text = fh.read()
     is_json = path.lower().endswith(".json")
     _rr.Settings.from_file(path).close()  # fails early, naming the file, if the library refuses it
@@ -255,11 +258,12 @@ def _read_csv_table(path, columns, done):
     """Adds the rows of a table in batch's format to ``done`` (case_id -> cells); returns its feature
     columns (or ``columns`` when the file has no header). A last line without its line break (cut short
     by an interruption) is ignored."""
-    with open(path, encoding="utf-8") as fh:
+    with open(path, encoding="utf-8", newline="") as fh:
         text = fh.read()
     lines = text.split("\n")
     if lines and lines[-1] != "":
         lines = lines[:-1]  # incomplete last line
+    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
     lines = [ln for ln in lines if ln]
     if not lines:
         return columns
@@ -322,7 +326,7 @@ def _replace(path, write):
 
 
 def _write_text(path, text):
-    with open(path, "w", encoding="utf-8") as fh:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
         fh.write(text)
 
 
