@@ -342,19 +342,20 @@ class _Journal:
         if self.fd is None:
             new = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
             self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            if not new:
+                self._drop_partial_line()
+                new = os.path.getsize(self.path) == 0
             if new:
                 os.write(self.fd, (",".join(list(ID_COLUMNS) + self.columns) + "\n").encode())
-            else:
-                self._end_line()
         line = ",".join([row[k] for k in ID_COLUMNS] + cells) + "\n"
         os.write(self.fd, line.encode())
 
-    def _end_line(self):
-        # An interrupted run may have left a partial last line: start on a fresh line.
+    def _drop_partial_line(self):
+        # An interrupted run may have left its last line cut short (the readers ignore it): cut it off.
         with open(self.path, "rb") as fh:
-            fh.seek(-1, os.SEEK_END)
-            if fh.read(1) != b"\n":
-                os.write(self.fd, b"\n")
+            data = fh.read()
+        if not data.endswith(b"\n"):
+            os.truncate(self.path, data.rfind(b"\n") + 1)
 
     def close(self):
         if self.fd is not None:
