@@ -30,7 +30,7 @@ impl BoxHandle for rad_features {
 }
 
 impl FeatureSet {
-    fn new(features: Features) -> Result<FeatureSet> {
+    pub(super) fn new(features: Features) -> Result<FeatureSet> {
         let c_names = features
             .names()
             .iter()
@@ -98,7 +98,7 @@ fn extract(
 }
 
 /// Gives a feature set to C, after passing its warnings to the thread's log callback.
-fn give_features(out: *mut *mut rad_features, features: Features) -> Result<()> {
+pub(super) fn give_features(out: *mut *mut rad_features, features: Features) -> Result<()> {
     let set = FeatureSet::new(features)?;
     set.log_warnings();
     write_out(out, rad_features::into_handle(set));
