@@ -9,7 +9,7 @@ use crate::case::{check_modality_name, CaseExtractor};
 use crate::error::Error;
 use crate::settings::Settings;
 
-use super::error::{boundary, out_ptr, rad_status, str_arg, write_out};
+use super::error::{boundary, out_ptr, rad_status, str_arg};
 use super::features::rad_features;
 use super::handle::BoxHandle;
 use super::model::slice_arg;
