@@ -32,7 +32,7 @@ use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape, shape2
 use crate::filters;
 use crate::image::io::DataType;
 use crate::image::{check_same_grid, BoundingBox, Image, Mask};
-use crate::preprocess::discretise::{self, discretise_limited};
+use crate::preprocess::discretise::{self, discretise_in, Precision};
 use crate::preprocess::resample::{
     resample_grid, resample_image_and_mask, resample_mask, Interpolator,
 };
@@ -341,16 +341,19 @@ impl Extractor {
         timings: &mut Timings,
     ) -> Result<Features> {
         let p = self.settings.params();
+        // PyRadiomics resamples before it compares the grids: the new grid is built from the mask's own
+        // grid, and image and mask are both resampled onto it (a single-slice mask keeps one slice).
+        let resampling = p.resampled_pixel_spacing.is_some();
         if let Err(e) = check_same_grid(
             (image.geometry(), image.size()),
             (mask.geometry(), mask.size()),
             p.geometry_tolerance,
         ) {
-            if !p.correct_mask {
+            if !p.correct_mask && !resampling {
                 return Err(e.context("image and mask do not share a grid (or set correctMask)"));
             }
         }
-        let mask = if p.correct_mask {
+        let mask = if p.correct_mask && !resampling {
             correct_mask(image, mask)?
         } else {
             mask
@@ -451,6 +454,11 @@ impl Extractor {
                             image: derived_image.data(),
                             roi,
                             spacing: derived_image.spacing(),
+                            precision: if derived_image.pixel_type() == Some(DataType::F32) {
+                                Precision::F32
+                            } else {
+                                Precision::F64
+                            },
                         };
                         compute_classes(&mut part, d, &it.params, classes, &mut part_timings)?;
                         Ok((part, part_timings))
@@ -770,7 +778,8 @@ fn derive_images(
             let per_sigma: Vec<Result<DerivedImages>> = p
                 .sigma
                 .par_iter()
-                .map(|&sigma| {
+                .enumerate()
+                .map(|(i, &sigma)| {
                     // PyRadiomics skips (with a warning) a sigma the image is too small for.
                     if filters::log::log_skip_reason(image.size(), image.spacing(), sigma).is_some()
                     {
@@ -791,9 +800,14 @@ fn derive_images(
                         filters::log::Precision::Itk,
                     )?;
                     let geometry = image.geometry().cropped(bbox);
+                    let name = p.sigma_text.get(i).map_or_else(
+                        || filters::log::log_name(sigma),
+                        |t| filters::log::log_name_from_text(t),
+                    );
+                    // SimpleITK's LoG output is float32, whatever the input.
                     Ok(vec![(
-                        filters::log::log_name(sigma),
-                        Image::new(values, geometry)?,
+                        name,
+                        Image::new(values, geometry)?.with_pixel_type(Some(DataType::F32)),
                     )])
                 })
                 .collect();
@@ -806,7 +820,9 @@ fn derive_images(
         ImageType::Wavelet => {
             let margin =
                 filters::wavelet::wavelet_margin(&p.wavelet, p.start_level, p.level, plane)?;
-            on_region(margin, true, &|sub, _| {
+            // pywt keeps a float32 input in float32; any other input is transformed in float64.
+            let single = (image.pixel_type() == Some(DataType::F32)).then_some(DataType::F32);
+            let bands = on_region(margin, true, &|sub, _| {
                 filters::wavelet::wavelet_with_force2d(
                     sub,
                     &p.wavelet,
@@ -814,7 +830,11 @@ fn derive_images(
                     p.level,
                     plane,
                 )
-            })
+            })?;
+            Ok(bands
+                .into_iter()
+                .map(|(n, im)| (n, im.with_pixel_type(single)))
+                .collect())
         }
         ImageType::Square
         | ImageType::SquareRoot
@@ -840,7 +860,8 @@ fn derive_images(
         }
         ImageType::Gradient => on_region(filters::gradient::GRADIENT_MARGIN, false, &|sub, _| {
             // SimpleITK's GradientMagnitude returns float32 whatever the input type (float64 included).
-            let g = filters::gradient::gradient(sub, p.gradient_use_spacing);
+            let g = filters::gradient::gradient(sub, p.gradient_use_spacing)
+                .with_pixel_type(Some(DataType::F32));
             Ok(vec![("gradient".to_string(), g)])
         }),
         ImageType::LBP2D => {
@@ -902,6 +923,8 @@ struct Derived<'a> {
     image: ArrayView3<'a, f64>,
     roi: ArrayView3<'a, bool>,
     spacing: [f64; 3],
+    /// The type of PyRadiomics' array for this image, which sets the arithmetic of the bin edges.
+    precision: Precision,
 }
 
 fn compute_classes(
@@ -916,6 +939,7 @@ fn compute_classes(
         image,
         roi,
         spacing,
+        precision,
     } = d;
     let wanted: Vec<&(FeatureClass, Selection)> =
         classes.iter().filter(|(c, _)| !c.is_shape()).collect();
@@ -923,7 +947,7 @@ fn compute_classes(
         return Ok(());
     }
     let grey = timings.time(format!("discretise {type_name}"), || {
-        discretise_limited(image, roi, p.binning(), p.max_grey_levels)
+        discretise_in(image, roi, p.binning(), p.max_grey_levels, precision)
     })?;
     check_texture_memory(&grey, &wanted, p)?;
     for (class, selection) in wanted {
@@ -972,7 +996,13 @@ fn push_selected(
     for (info, &v) in registry.iter().zip(values) {
         let on = match selection {
             Selection::All => !info.deprecated,
-            Selection::Names(names) => names.iter().any(|n| n == info.name),
+            // PyRadiomics' deprecated GLCM and GLDM features raise a DeprecationWarning instead of a value,
+            // and are left out of its result even when named; those of firstorder and shape still compute.
+            Selection::Names(names) => {
+                names.iter().any(|n| n == info.name)
+                    && !(info.deprecated
+                        && matches!(class, FeatureClass::Glcm | FeatureClass::Gldm))
+            }
         };
         if on {
             out.push(format!("{type_name}_{}_{}", class.name(), info.name), v);

@@ -16,7 +16,8 @@
 //!
 //! Settings are checked once, here: an unknown section, key, image type, class or feature name, or a value
 //! of the wrong type or out of range, is an [`ErrorKind::UnsupportedSetting`](crate::ErrorKind) error naming
-//! it. Absent sections take PyRadiomics' defaults: the `Original` image and every feature class.
+//! it. Absent sections take PyRadiomics' defaults: the `Original` image and every feature class (shape2D
+//! included, as PyRadiomics enables it for a parameter file without `featureClass`).
 //!
 //! The document is kept as parsed, so that it can be written back (a model file carries the settings it
 //! was trained with) and edited key by key ([`Settings::set`]).
@@ -98,7 +99,7 @@ pub enum InterpolatorName {
     NearestNeighbor,
     /// `sitkLinear` (2)
     Linear,
-    /// `sitkBSpline` (3), the default
+    /// `sitkBSpline` (23 in SimpleITK 2), the default
     BSpline,
 }
 
@@ -158,6 +159,9 @@ pub struct Params {
     pub resegment_shape: bool,
     /// `sigma` for LoG, in mm (default none).
     pub sigma: Vec<f64>,
+    /// Each sigma as PyRadiomics writes it into the image type name (`str()` of the parsed value): `2` for
+    /// `sigma: [2]`, `2.0` for `sigma: [2.0]`; parallel to `sigma`.
+    pub sigma_text: Vec<String>,
     /// `start_level` for Wavelet (default 0).
     pub start_level: usize,
     /// `level` for Wavelet (default 1).
@@ -224,6 +228,7 @@ impl Default for Params {
             resegment_mode: ResegmentMode::Absolute,
             resegment_shape: false,
             sigma: Vec::new(),
+            sigma_text: Vec::new(),
             start_level: 0,
             level: 1,
             wavelet: "coif1".to_string(),
@@ -408,7 +413,10 @@ impl Params {
                 "resampledPixelSpacing" => {
                     let l = as_list(k, v)?;
                     if l.len() != 3 {
-                        return Err(bad(k, format!("expected 3 values (x, y, z), got {}", l.len())));
+                        return Err(bad(
+                            k,
+                            format!("expected 3 values (x, y, z), got {}", l.len()),
+                        ));
                     }
                     let mut s = [0.0; 3];
                     for (o, x) in s.iter_mut().zip(l) {
@@ -432,14 +440,16 @@ impl Params {
                                 ))
                             }
                         },
+                        // SimpleITK 2's codes: 1 and 2 as before; B-spline is 23 now, and 3 names no
+                        // interpolator (PyRadiomics then fails in ResampleImageFilter).
                         _ => match as_int(k, v)? {
                             1 => InterpolatorName::NearestNeighbor,
                             2 => InterpolatorName::Linear,
-                            3 => InterpolatorName::BSpline,
+                            23 => InterpolatorName::BSpline,
                             other => {
                                 return Err(bad(
                                     k,
-                                    format!("code {other} is not supported (1 nearest neighbour, 2 linear, 3 B-spline)"),
+                                    format!("code {other} is not supported (SimpleITK codes: 1 nearest neighbour, 2 linear, 23 B-spline; or give the name)"),
                                 ))
                             }
                         },
@@ -452,10 +462,8 @@ impl Params {
                     if l.is_empty() {
                         return Err(bad(k, "needs at least one distance"));
                     }
-                    self.texture.distances = l
-                        .iter()
-                        .map(|x| as_usize(k, x, 1))
-                        .collect::<Result<_>>()?;
+                    self.texture.distances =
+                        l.iter().map(|x| as_usize(k, x, 1)).collect::<Result<_>>()?;
                 }
                 "force2D" => self.texture.force2d = as_bool(k, v)?,
                 "force2Ddimension" => {
@@ -488,10 +496,17 @@ impl Params {
                 }
                 "resegmentShape" => self.resegment_shape = as_bool(k, v)?,
                 "sigma" => {
-                    self.sigma = as_list(k, v)?
+                    let l = as_list(k, v)?;
+                    self.sigma = l.iter().map(|x| as_positive(k, x)).collect::<Result<_>>()?;
+                    // PyRadiomics names the image after the value as parsed: an integer stays one.
+                    self.sigma_text = l
                         .iter()
-                        .map(|x| as_positive(k, x))
-                        .collect::<Result<_>>()?
+                        .zip(&self.sigma)
+                        .map(|(x, &s)| match x.as_i64() {
+                            Some(i) => i.to_string(),
+                            None => crate::filters::log::sigma_text(s),
+                        })
+                        .collect();
                 }
                 "start_level" => self.start_level = as_usize(k, v, 0)?,
                 "level" => self.level = as_usize(k, v, 1)?,
@@ -560,7 +575,10 @@ impl Params {
             "interpolator" => self.interpolator = d.interpolator,
             "resegmentRange" => self.resegment_range = None,
             "weightingNorm" => self.texture.weighting_norm = None,
-            "sigma" => self.sigma.clear(),
+            "sigma" => {
+                self.sigma.clear();
+                self.sigma_text.clear();
+            }
             "maxVoxels" => self.max_voxels = d.max_voxels,
             "maxGreyLevels" => self.max_grey_levels = d.max_grey_levels,
             "maxMemoryMB" => self.max_memory_mb = d.max_memory_mb,
@@ -709,13 +727,13 @@ impl Settings {
         }
 
         let mut classes = Vec::new();
+        // PyRadiomics enables every class, shape2D included, when the section is absent or empty.
         match doc.get("featureClass") {
+            Some(Value::Object(m)) if m.is_empty() => {
+                classes.extend(FeatureClass::ALL.map(|c| (c, Selection::All)));
+            }
             None => {
-                for c in FeatureClass::ALL {
-                    if c != FeatureClass::Shape2D {
-                        classes.push((c, Selection::All));
-                    }
-                }
+                classes.extend(FeatureClass::ALL.map(|c| (c, Selection::All)));
             }
             Some(Value::Object(m)) => {
                 for (name, sel) in m {
@@ -841,7 +859,8 @@ mod tests {
         assert_eq!(s.params().pad_distance, 5);
         assert_eq!(s.image_types().len(), 1);
         assert_eq!(s.image_types()[0].kind, ImageType::Original);
-        assert_eq!(s.feature_classes().len(), 7);
+        // No featureClass section: every class, shape2D included (computed only with force2D).
+        assert_eq!(s.feature_classes().len(), 8);
     }
 
     #[test]
