@@ -821,19 +821,14 @@ fn derive_images(
             let margin =
                 filters::wavelet::wavelet_margin(&p.wavelet, p.start_level, p.level, plane)?;
             // pywt keeps a float32 input in float32; any other input is transformed in float64.
-            let single = (image.pixel_type() == Some(DataType::F32)).then_some(DataType::F32);
+            let single = image.pixel_type() == Some(DataType::F32);
             let bands = on_region(margin, true, &|sub, _| {
-                filters::wavelet::wavelet_with_force2d(
-                    sub,
-                    &p.wavelet,
-                    p.start_level,
-                    p.level,
-                    plane,
-                )
+                filters::wavelet::wavelet_in(sub, &p.wavelet, p.start_level, p.level, plane, single)
             })?;
+            let pixel_type = single.then_some(DataType::F32);
             Ok(bands
                 .into_iter()
-                .map(|(n, im)| (n, im.with_pixel_type(single)))
+                .map(|(n, im)| (n, im.with_pixel_type(pixel_type)))
                 .collect())
         }
         ImageType::Square

@@ -22,6 +22,7 @@ import logging
 import math
 import os
 import random
+import select
 import subprocess
 import sys
 import tempfile
@@ -280,13 +281,42 @@ def tolerance(params):
     return 1e-4 if ("LoG" in text or "resampledPixelSpacing" in text) else 1e-6
 
 
-def run_pyradiomics(params_path, image, mask):
+def _pyradiomics_in_process(params_path, image, mask):
     try:
         ex = featureextractor.RadiomicsFeatureExtractor(params_path)
         res = ex.execute(image, mask)
         return {k: float(v) for k, v in res.items() if not k.startswith("diagnostics_")}, None
     except Exception as e:  # PyRadiomics refuses
         return None, f"{type(e).__name__}: {e}"
+
+
+def run_pyradiomics(params_path, image, mask):
+    """PyRadiomics in a forked child (no re-import; a crash, the OOM killer or a hang stays there)."""
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(rfd)
+        try:
+            out = json.dumps(_pyradiomics_in_process(params_path, image, mask))
+        except BaseException as e:  # noqa: BLE001
+            out = json.dumps([None, f"{type(e).__name__}: {e}"])
+        with os.fdopen(wfd, "w") as w:
+            w.write(out)
+        os._exit(0)
+    os.close(wfd)
+    with os.fdopen(rfd) as r:
+        # The child writes once, when done: the first byte marks the end of its work.
+        ready, _, _ = select.select([r], [], [], TIMEOUT)
+        if not ready:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            return None, "PyRadiomics: timeout"
+        text = r.read()
+    _, status = os.waitpid(pid, 0)
+    if not text:
+        return None, f"PyRadiomics: died (status {status})"
+    feats, err = json.loads(text)
+    return feats, err
 
 
 def run_ours(binary, params_path, image, mask):
