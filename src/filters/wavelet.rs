@@ -268,22 +268,58 @@ fn periodic_filter(
             }
             for (o, d) in dst.iter_mut().enumerate() {
                 let window = &ext[o..o + m];
-                if single {
-                    let mut sum = 0.0f32;
-                    for (j, &c) in f32_taps.iter().enumerate() {
-                        sum += c * window[m - 1 - j] as f32;
-                    }
-                    *d = sum as f64;
+                // PyWavelets' kernel sums the taps in ascending order, except for the outputs whose
+                // window wraps past the end (input index i = o + ⌊F/2⌋ ≥ N): there it first takes taps
+                // i − N down to 0, then i − N + 1 up to F − 1. The order decides the rounding, which is
+                // all there is in a band that is high-pass along a constant axis (a single slice).
+                let split = (o + shift).checked_sub(n).map(|s| s + 1);
+                let order = match split {
+                    None => Order::Ascending,
+                    Some(s) => Order::Wrapped(s.min(m)),
+                };
+                *d = if single {
+                    order.sum(f32_taps, |j| window[m - 1 - j] as f32, 0.0f32) as f64
                 } else {
-                    let mut sum = 0.0;
-                    for (j, &c) in f.iter().enumerate() {
-                        sum += c * window[m - 1 - j];
-                    }
-                    *d = sum;
-                }
+                    order.sum(f, |j| window[m - 1 - j], 0.0)
+                };
             }
         });
     out
+}
+
+/// The order in which PyWavelets adds the taps of one output.
+#[derive(Clone, Copy)]
+enum Order {
+    /// Taps 0, 1, …, F − 1.
+    Ascending,
+    /// Taps s − 1, s − 2, …, 0, then s, s + 1, …, F − 1.
+    Wrapped(usize),
+}
+
+impl Order {
+    /// Σ taps[j] · x(j) in this order, starting from `zero`.
+    fn sum<T>(self, taps: &[T], x: impl Fn(usize) -> T, zero: T) -> T
+    where
+        T: Copy + std::ops::Add<Output = T> + std::ops::Mul<Output = T>,
+    {
+        let mut sum = zero;
+        match self {
+            Order::Ascending => {
+                for (j, &c) in taps.iter().enumerate() {
+                    sum = sum + c * x(j);
+                }
+            }
+            Order::Wrapped(s) => {
+                for j in (0..s).rev() {
+                    sum = sum + taps[j] * x(j);
+                }
+                for (j, &c) in taps.iter().enumerate().skip(s) {
+                    sum = sum + c * x(j);
+                }
+            }
+        }
+        sum
+    }
 }
 
 #[cfg(test)]
