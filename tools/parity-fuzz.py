@@ -6,9 +6,9 @@ scaled float32 copies, with 3-D or single-slice masks) and a parameter file that
 trial agrees when both refuse, or both succeed with the same feature names, NaN in the same places, and every
 value within the relative tolerance (1e-6; 1e-4 where LoG or resampling is involved; absolute below 1e-9).
 
-Run it with a Python that has PyRadiomics installed (tools/../../shared/tools/install-pyradiomics.sh):
+Run it with the Python of a PyRadiomics installation (../shared/tools/install-pyradiomics.sh makes one):
 
-    python tools/parity-fuzz.py run --seeds 0:100 [--log trials.jsonl] [--bin target/release/radiomics]
+    python tools/parity-fuzz.py [--bin BINARY] run --seeds 0:100 [--log trials.jsonl] [--shrink]
     python tools/parity-fuzz.py check PARAMS.yaml IMAGE MASK       # one file, feature by feature
     python tools/parity-fuzz.py shrink PARAMS.yaml IMAGE MASK      # a minimal file that still disagrees
 
