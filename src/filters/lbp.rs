@@ -156,7 +156,7 @@ pub fn lbp2d(
 pub fn numpy_store(v: f64, t: DataType) -> f64 {
     let via_i32 = || {
         let t = v.trunc();
-        if t >= -2147483648.0 && t < 2147483648.0 {
+        if (-2147483648.0..2147483648.0).contains(&t) {
             t as i32
         } else {
             i32::MIN
@@ -164,7 +164,7 @@ pub fn numpy_store(v: f64, t: DataType) -> f64 {
     };
     let via_i64 = || {
         let t = v.trunc();
-        if t >= -9.223372036854776e18 && t < 9.223372036854776e18 {
+        if (-9.223372036854776e18..9.223372036854776e18).contains(&t) {
             t as i64
         } else {
             i64::MIN
