@@ -289,6 +289,20 @@ fn sum(pairwise: bool, v: &[f64]) -> f64 {
 /// Every GLCM feature, in [`FEATURES`] order. `spacing` (x, y, z, mm) matters only for a
 /// `weightingNorm` other than `no_weighting`.
 pub fn compute(grey: &GreyLevels, spacing: [f64; 3], s: &TextureSettings) -> Vec<f64> {
+    compute_with_absent_levels(grey, spacing, s, 0)
+}
+
+/// [`compute`] for a region that is part of a larger ROI whose matrices have `absent` more grey levels
+/// than the region (PyRadiomics' voxel-based kernels: their matrices keep every level of the whole ROI,
+/// and `grey.max_level` is the whole ROI's `Ng`). Those levels give empty rows and columns, which change
+/// only MCC: each is an eigenvalue 0 of `Q` (so a region of one level has MCC 0, not 1, when the ROI has
+/// several).
+pub fn compute_with_absent_levels(
+    grey: &GreyLevels,
+    spacing: [f64; 3],
+    s: &TextureSettings,
+    absent: usize,
+) -> Vec<f64> {
     let pr = probabilities(grey, spacing, s);
     let n = pr.g.len();
     if n == 0 {
@@ -330,7 +344,7 @@ pub fn compute(grey: &GreyLevels, spacing: [f64; 3], s: &TextureSettings) -> Vec
         joint_average,
         avg(|f| f.joint_energy),
         avg(|f| f.joint_entropy),
-        mcc(&pr),
+        mcc(&pr, absent),
         avg(|f| f.maximum_probability),
         avg(|f| f.sum_average),
         avg(|f| f.sum_entropy),
@@ -661,10 +675,24 @@ fn second_eigenvalue_symmetric(p: &[f64], n: usize) -> Option<f64> {
 /// 1 when a single grey level is present (Q is 1×1). As numpy's `eigvals`, the eigenvalues are real unless
 /// some angle's Q has a complex pair; a negative real eigenvalue then has a NaN root (left out of the mean),
 /// while among complex ones only the real part of the root counts.
-fn mcc(pr: &Probabilities) -> f64 {
+fn mcc(pr: &Probabilities, absent: usize) -> f64 {
     let n = pr.g.len();
-    if n < 2 {
+    if n + absent < 2 {
         return 1.0;
+    }
+    if n < 2 {
+        // Q is one non-negative value and `absent` zeros: the second largest eigenvalue is 0.
+        let roots: Vec<f64> = (0..pr.n_angles)
+            .map(|a| {
+                let p = &pr.p[a * n * n..(a + 1) * n * n];
+                if p.iter().any(|v| v.is_nan()) {
+                    f64::NAN
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        return nanmean(&roots);
     }
     // Symmetric matrices first take the certified shortcut; any angle it cannot certify sends every
     // angle through the general eigenvalue route (whose real/complex outcome is shared by the angles).
@@ -674,7 +702,10 @@ fn mcc(pr: &Probabilities) -> f64 {
             if p.iter().any(|v| v.is_nan()) {
                 Some(f64::NAN)
             } else {
-                second_eigenvalue_symmetric(p, n).map(f64::sqrt)
+                // Absent levels add eigenvalues 0: the second largest is then at least 0.
+                second_eigenvalue_symmetric(p, n)
+                    .map(|v| if absent > 0 { v.max(0.0) } else { v })
+                    .map(f64::sqrt)
             }
         })
         .collect();
@@ -721,6 +752,7 @@ fn mcc(pr: &Probabilities) -> f64 {
             }
         }
         eigen.push(linalg::eigenvalues(&mut q, n).map(|mut ev| {
+            ev.extend(std::iter::repeat_n(Eigenvalue { re: 0.0, im: 0.0 }, absent));
             // Sorted as numpy sorts complex numbers: real part, then imaginary part.
             ev.sort_by(|x, y| x.re.total_cmp(&y.re).then(x.im.total_cmp(&y.im)));
             ev
