@@ -13,8 +13,9 @@ use crate::image::Image;
 use crate::preprocess::discretise::{discretise_limited, GreyLevels};
 use crate::settings::{Params, Selection};
 
-/// Kernels computed between two progress reports (and cancellation checks).
-const CHUNK: usize = 512;
+/// Kernels computed between two progress reports (and cancellation checks): about 1/64 of the ROI, within
+/// these bounds.
+const CHUNK: (usize, usize) = (16, 1024);
 
 /// One derived image and what to compute on it.
 pub(super) struct Job<'a> {
@@ -199,7 +200,7 @@ pub(super) fn feature_maps(
     let mut rows: Vec<f64> = Vec::with_capacity(voxels.len() * columns.len());
     let mut pairs: Vec<Vec<u64>> = Vec::with_capacity(if want_pairs { voxels.len() } else { 0 });
     let mut done = 0usize;
-    for chunk in voxels.chunks(CHUNK) {
+    for chunk in voxels.chunks((voxels.len() / 64).clamp(CHUNK.0, CHUNK.1)) {
         let results: Vec<KernelResult> = extractor.in_pool(|| {
             chunk
                 .par_iter()
