@@ -1,6 +1,7 @@
 //! Voxel-based feature maps against PyRadiomics' own (`voxelBased=True`), written by
-//! tests/make_voxel_reference.py into the folder named by `RADIOMICS_VOXEL_REFERENCE` (CI generates it;
-//! without it these tests print a notice and skip).
+//! tests/make_voxel_reference.py into the folder named by `RADIOMICS_VOXEL_REFERENCE` (tools/test-all.sh
+//! generates it where PyRadiomics is installed; without it these tests print a notice and skip, except
+//! where `RADIOMICS_REQUIRE_VOXEL_REFERENCE` is set, as in CI).
 //!
 //! Per configuration: the same features, the same grid (size, origin, spacing), every ROI voxel's value
 //! within 1e-6 (relative; 1e-9 absolute near 0), and initValue everywhere else.
@@ -17,6 +18,10 @@ fn reference_dir() -> Option<PathBuf> {
     match std::env::var_os("RADIOMICS_VOXEL_REFERENCE") {
         Some(p) if PathBuf::from(&p).is_dir() => Some(PathBuf::from(p)),
         other => {
+            assert!(
+                std::env::var_os("RADIOMICS_REQUIRE_VOXEL_REFERENCE").is_none(),
+                "RADIOMICS_REQUIRE_VOXEL_REFERENCE is set but there is no reference at {other:?}"
+            );
             eprintln!(
                 "notice: no voxel-based reference at {other:?} (set RADIOMICS_VOXEL_REFERENCE to the folder tests/make_voxel_reference.py writes); skipping"
             );
