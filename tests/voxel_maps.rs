@@ -225,3 +225,28 @@ fn memory_limit_is_checked_before_the_maps_are_allocated() {
     assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
     assert!(err.message().contains("maxMemoryMB"), "{err}");
 }
+
+#[test]
+fn non_finite_voxels_in_a_kernel_are_an_error_only_where_they_take_part() {
+    use radiomics::{Geometry, Image};
+    // A 5 x 5 x 5 image, the ROI its central 3 x 3 x 3 cube, a NaN just outside the ROI (in the grid).
+    let mut data =
+        ndarray::Array3::from_shape_fn((5, 5, 5), |(z, y, x)| ((z * 7 + y * 3 + x) % 5) as f64);
+    data[[0, 2, 2]] = f64::NAN;
+    let labels = ndarray::Array3::from_shape_fn((5, 5, 5), |(z, y, x)| {
+        [z, y, x].iter().all(|&c| (1..4).contains(&c)) as u8 as f64
+    });
+    let g = Geometry::new([1.0; 3], [0.0; 3]);
+    let image = Image::new(data, g).unwrap();
+    let labels = Image::new(labels, g).unwrap();
+    let masked = Settings::from_yaml_str("featureClass: {firstorder: [Mean]}").unwrap();
+    let maps = extract_maps(&Extractor::new(masked), &image, &labels).unwrap();
+    assert!(maps[0].image.data()[[1, 1, 1]].is_finite());
+    let unmasked = Settings::from_yaml_str(
+        "featureClass: {firstorder: [Mean]}\nvoxelSetting: {maskedKernel: false}",
+    )
+    .unwrap();
+    let err = extract_maps(&Extractor::new(unmasked), &image, &labels).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.message().contains("inside a kernel"), "{err}");
+}
