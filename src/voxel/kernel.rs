@@ -90,13 +90,6 @@ impl Geometry {
     }
 }
 
-/// What one kernel gives: the values of every column, and (for MCC's failure rule) at which GLCM
-/// angles it has a voxel pair.
-struct KernelResult {
-    values: Vec<f64>,
-    pairs: Vec<u64>,
-}
-
 /// The maps of `job`, in column order. `progress` gets the fraction of kernels done and may cancel.
 pub(super) fn feature_maps(
     extractor: &Extractor,
@@ -197,56 +190,64 @@ pub(super) fn feature_maps(
         job,
         glcm_angles: &glcm_angles,
     };
-    let mut rows: Vec<f64> = Vec::with_capacity(voxels.len() * columns.len());
-    let mut pairs: Vec<Vec<u64>> = Vec::with_capacity(if want_pairs { voxels.len() } else { 0 });
-    let mut done = 0usize;
-    for chunk in voxels.chunks((voxels.len() / 64).clamp(CHUNK.0, CHUNK.1)) {
-        let results: Vec<KernelResult> = extractor.in_pool(|| {
-            chunk
-                .par_iter()
-                .map(|&v| kernel_input.compute(v, &columns))
-                .collect()
-        });
-        for r in results {
-            rows.extend_from_slice(&r.values);
-            if want_pairs {
-                pairs.push(r.pairs);
-            }
-        }
-        done += chunk.len();
-        progress(done as f64 / voxels.len().max(1) as f64)?;
-    }
-
+    // First the GLCM angles at which each kernel has a voxel pair (cheap), which decide where
+    // PyRadiomics' MCC fails (then it is not computed at all) and where JointAverage is NaN.
+    //
     // PyRadiomics drops a GLCM angle only when no kernel of the batch has a pair at it; a kernel without
     // a pair at a kept angle has a NaN matrix there. Most features skip it (nanmean); JointAverage, a plain
     // mean, becomes NaN; MCC fails for the whole batch (numpy's eigenvalue routine refuses NaN), leaving
     // initValue. With a single angle (weightingNorm merges them) nothing is dropped: a kernel without any
     // pair is NaN.
+    let pairs: Vec<Vec<u64>> = if want_pairs {
+        extractor.in_pool(|| voxels.par_iter().map(|&v| kernel_input.pairs(v)).collect())
+    } else {
+        Vec::new()
+    };
     let ncol = columns.len();
     let single_angle = tex.weighting_norm.is_some() || glcm_angles.len() == 1;
     let batch = vp.voxel_batch.unwrap_or(voxels.len()).max(1);
     let mut missing_angle = vec![false; voxels.len()];
     let mut mcc_failed = vec![false; voxels.len()];
-    if want_pairs {
-        for (b, sets) in pairs.chunks(batch).enumerate() {
-            let start = b * batch;
-            let mut union = vec![0u64; sets.first().map_or(0, Vec::len)];
-            for s in sets {
-                for (u, &w) in union.iter_mut().zip(s) {
-                    *u |= w;
-                }
-            }
-            for (k, s) in sets.iter().enumerate() {
-                missing_angle[start + k] = if single_angle {
-                    s.iter().all(|&w| w == 0)
-                } else {
-                    *s != union
-                };
-            }
-            if missing_angle[start..start + sets.len()].iter().any(|&m| m) {
-                mcc_failed[start..start + sets.len()].fill(true);
+    for (b, sets) in pairs.chunks(batch).enumerate() {
+        let start = b * batch;
+        let mut union = vec![0u64; sets.first().map_or(0, Vec::len)];
+        for s in sets {
+            for (u, &w) in union.iter_mut().zip(s) {
+                *u |= w;
             }
         }
+        for (k, s) in sets.iter().enumerate() {
+            missing_angle[start + k] = if single_angle {
+                s.iter().all(|&w| w == 0)
+            } else {
+                *s != union
+            };
+        }
+        if missing_angle[start..start + sets.len()].iter().any(|&m| m) {
+            mcc_failed[start..start + sets.len()].fill(true);
+        }
+    }
+    let want_mcc = columns.iter().any(|c| c.mcc);
+
+    let mut rows: Vec<f64> = Vec::with_capacity(voxels.len() * ncol);
+    let mut done = 0usize;
+    let chunk_len = (voxels.len() / 64).clamp(CHUNK.0, CHUNK.1);
+    for (i, chunk) in voxels.chunks(chunk_len).enumerate() {
+        let first = i * chunk_len;
+        let results: Vec<Vec<f64>> = extractor.in_pool(|| {
+            chunk
+                .par_iter()
+                .enumerate()
+                .map(|(k, &v)| {
+                    kernel_input.compute(v, &columns, want_mcc && !mcc_failed[first + k])
+                })
+                .collect()
+        });
+        for r in results {
+            rows.extend_from_slice(&r);
+        }
+        done += chunk.len();
+        progress(done as f64 / voxels.len().max(1) as f64)?;
     }
 
     let geometry_out = job.image.geometry();
@@ -312,7 +313,8 @@ struct KernelInput<'a, 'j> {
 }
 
 impl KernelInput<'_, '_> {
-    fn compute(&self, v: [usize; 3], columns: &[Column]) -> KernelResult {
+    /// The values of every column for the kernel of `v`; GLCM's MCC only `with_mcc`.
+    fn compute(&self, v: [usize; 3], columns: &[Column], with_mcc: bool) -> Vec<f64> {
         let job = self.job;
         let p = job.params;
         let spacing = job.image.spacing();
@@ -382,6 +384,7 @@ impl KernelInput<'_, '_> {
                         spacing,
                         tex,
                         self.roi_levels.saturating_sub(kernel_levels),
+                        with_mcc,
                     ),
                     FeatureClass::Gldm => {
                         gldm::compute(kernel_grey.as_ref().expect("texture box"), spacing, tex)
@@ -399,7 +402,7 @@ impl KernelInput<'_, '_> {
                 }
             })
             .collect();
-        let values = columns
+        columns
             .iter()
             .map(|c| {
                 per_class[c.class]
@@ -407,9 +410,14 @@ impl KernelInput<'_, '_> {
                     .copied()
                     .unwrap_or(f64::NAN)
             })
-            .collect();
+            .collect()
+    }
 
-        // GLCM angles at which the kernel has a pair of voxels (both taking part, both in the kernel).
+    /// The GLCM angles (bits, in `glcm_angles` order) at which the kernel of `v` has a pair of voxels,
+    /// both taking part and both in the kernel.
+    fn pairs(&self, v: [usize; 3]) -> Vec<u64> {
+        let (lo, hi) = self.geometry.kernel(v);
+        let inside = |q: [usize; 3]| (0..3).all(|a| q[a] >= lo[a] && q[a] <= hi[a]);
         let mut pairs = vec![0u64; self.glcm_angles.len().div_ceil(64)];
         for (a, o) in self.glcm_angles.iter().enumerate() {
             'search: for z in lo[0]..=hi[0] {
@@ -431,6 +439,6 @@ impl KernelInput<'_, '_> {
                 }
             }
         }
-        KernelResult { values, pairs }
+        pairs
     }
 }
