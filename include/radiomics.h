@@ -42,7 +42,7 @@
  * ever removed or changed. A program built against ABI `n` runs with any library whose
  * `rad_abi_version()` is at least `n`.
  */
-#define RAD_ABI_VERSION 3
+#define RAD_ABI_VERSION 4
 
 /**
  * What a fallible function of the C API returned. `RAD_OK` (0) is success; every other value names one
@@ -182,6 +182,14 @@ typedef struct rad_features rad_features;
  * `rad_image_free`. Immutable: one image may be used by several threads at once.
  */
 typedef struct rad_image rad_image;
+
+/**
+ * The feature maps of one voxel-based extraction: each has a name (`original_glcm_Contrast`) and a
+ * volume of doubles on a grid shared by all maps (the ROI's bounding box grown by `kernelRadius`), with
+ * `initValue` outside the ROI. Opaque; made by `rad_extract_maps`, freed by `rad_maps_free`. Immutable:
+ * may be read by several threads at once.
+ */
+typedef struct rad_maps rad_maps;
 
 /**
  * A trained model (the versioned, checksummed JSON file written by `radiomics train` or
@@ -659,6 +667,66 @@ rad_status rad_extract_case_files(const rad_settings *settings,
                                   const rad_settings *const *modality_settings,
                                   const char *mask_path,
                                   rad_features **out);
+
+/**
+ * Voxel-based extraction (PyRadiomics' `voxelBased=True`): for every voxel of the region of interest of
+ * `mask` (its voxels equal to the `label` setting) in `image`, the features of the kernel around it, as
+ * the `voxelSetting` section of the settings defines it (`kernelRadius`, `maskedKernel`, `initValue`,
+ * `voxelBatch`). Every class but shape, on every enabled image type.
+ *
+ * `progress` may be NULL; otherwise it is called on the calling thread with the fraction done, and a
+ * non-zero return cancels (`RAD_CANCELLED`, also mid-map). `user` is passed to it untouched.
+ *
+ * On success `*out` receives a new map set, owned by the caller and freed with `rad_maps_free`; on
+ * failure `*out` is left as it was. Returns `RAD_OK` or the codes of `rad_extract`, and
+ * `RAD_LIMIT_EXCEEDED` when the maps would take more than the `maxMemoryMB` setting. Thread-safe.
+ */
+rad_status rad_extract_maps(const rad_settings *settings,
+                            const rad_image *image,
+                            const rad_image *mask,
+                            rad_progress_fn progress,
+                            void *user,
+                            rad_maps **out);
+
+/**
+ * Frees a map set. NULL is ignored. Names and data pointers obtained from it become invalid.
+ */
+void rad_maps_free(rad_maps *maps);
+
+/**
+ * Number of maps in the set; 0 when `maps` is NULL. Thread-safe.
+ */
+size_t rad_maps_count(const rad_maps *maps);
+
+/**
+ * The feature name of map `index` (0-based), NUL-terminated UTF-8, e.g. `"original_glcm_Contrast"`.
+ *
+ * The string belongs to the map set and stays valid until `rad_maps_free`; do not free it. NULL when
+ * `maps` is NULL or `index` is not below `rad_maps_count` (with a message for `rad_last_error_message`).
+ * Thread-safe.
+ */
+const char *rad_maps_name(const rad_maps *maps, size_t index);
+
+/**
+ * The values of map `index` (0-based): `nx·ny·nz` doubles (the sizes of `rad_maps_image`'s image), x
+ * varying fastest, then y, then z.
+ *
+ * The buffer belongs to the map set and stays valid until `rad_maps_free`; do not free or write it.
+ * NULL when `maps` is NULL or `index` is not below `rad_maps_count` (with a message for
+ * `rad_last_error_message`). Thread-safe.
+ */
+const double *rad_maps_data(const rad_maps *maps, size_t index);
+
+/**
+ * Map `index` (0-based) as a new image, with the maps' grid: size, spacing, origin and direction
+ * (`rad_image_size`, `rad_image_spacing`, `rad_image_origin`, `rad_image_direction`) and its values
+ * (`rad_image_copy_voxels`).
+ *
+ * On success `*out` receives a new image, owned by the caller and freed with `rad_image_free`; on
+ * failure `*out` is left as it was. Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a NULL argument or an
+ * index not below `rad_maps_count`. Thread-safe.
+ */
+rad_status rad_maps_image(const rad_maps *maps, size_t index, rad_image **out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -254,7 +254,7 @@ impl Extractor {
 
     /// Runs `f` (which may spread work over threads) in this extractor's pool, if it has one. Only the
     /// parallel parts go there: the progress callback is always called on the caller's thread.
-    fn in_pool<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
+    pub(crate) fn in_pool<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
         match &self.pool {
             Some(pool) => pool.install(f),
             None => f(),
@@ -534,7 +534,7 @@ pub fn check_roi(mask: &Mask, p: &Params) -> Result<BoundingBox> {
     Ok(bb)
 }
 
-fn dim3<T>(a: ArrayView3<'_, T>) -> [usize; 3] {
+pub(crate) fn dim3<T>(a: ArrayView3<'_, T>) -> [usize; 3] {
     let (z, y, x) = a.dim();
     [z, y, x]
 }
@@ -547,7 +547,7 @@ fn crop3<'a, T>(a: ArrayView3<'a, T>, bb: &BoundingBox) -> ArrayView3<'a, T> {
     ])
 }
 
-fn crop_mask(mask: &Mask, bb: &BoundingBox) -> Result<Mask> {
+pub(crate) fn crop_mask(mask: &Mask, bb: &BoundingBox) -> Result<Mask> {
     Mask::from_array(
         crop3(mask.roi(), bb).to_owned(),
         mask.geometry().cropped(bb),
@@ -652,7 +652,7 @@ pub fn resegment(image: &Image, mask: &Mask, range: &[f64], mode: ResegmentMode)
 }
 
 /// The limits `maxVoxels` and `maxMemoryMB` on a volume of `size` voxels (x, y, z) held as `f64`.
-fn check_volume(what: &str, size: [usize; 3], p: &Params) -> Result<()> {
+pub(crate) fn check_volume(what: &str, size: [usize; 3], p: &Params) -> Result<()> {
     let voxels = size[0]
         .checked_mul(size[1])
         .and_then(|v| v.checked_mul(size[2]));
@@ -712,7 +712,7 @@ fn check_texture_memory(
     Ok(())
 }
 
-fn check_finite(image: &Image, mask: &Mask, bb: &BoundingBox) -> Result<()> {
+pub(crate) fn check_finite(image: &Image, mask: &Mask, bb: &BoundingBox) -> Result<()> {
     let img = crop3(image.data(), bb);
     let roi = crop3(mask.roi(), bb);
     let bad = ndarray::Zip::indexed(img)
@@ -733,7 +733,7 @@ fn check_finite(image: &Image, mask: &Mask, bb: &BoundingBox) -> Result<()> {
 
 /// PyRadiomics' `correctMask`: a mask on another grid is resampled onto the image's (nearest neighbour).
 /// A mask that already fits is returned as it is.
-fn correct_mask(image: &Image, mask: Mask) -> Result<Mask> {
+pub(crate) fn correct_mask(image: &Image, mask: Mask) -> Result<Mask> {
     if check_same_grid(
         (image.geometry(), image.size()),
         (mask.geometry(), mask.size()),
@@ -767,7 +767,7 @@ type RegionFilter<'a> = &'a dyn Fn(&Image, &Mask) -> Result<DerivedImages>;
 /// maps) taken from the whole image. See `filters` for each margin; LoG, an IIR filter of unbounded
 /// support, uses a margin measured to keep values within 1e-9 of whole-image filtering, and within that
 /// region filters only the rows that reach the box (`filters::log::log_in_box`).
-fn derive_images(
+pub(crate) fn derive_images(
     kind: ImageType,
     image: &Image,
     mask: &Mask,

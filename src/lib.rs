@@ -20,6 +20,7 @@ pub mod preprocess;
 pub mod settings;
 pub mod study;
 pub mod synthetic;
+pub mod voxel;
 
 pub use error::{Error, ErrorKind, Result};
 pub use extract::{Extractor, Features, Timings};

@@ -297,10 +297,10 @@ pub const SETTING_KEYS: &[&str] = &[
 /// Keys PyRadiomics knows whose behaviour this library does not provide: naming one is an error, never
 /// silently ignored.
 const UNSUPPORTED_KEYS: &[(&str, &str)] = &[
-    ("kernelRadius", "voxel-based extraction is not supported"),
-    ("maskedKernel", "voxel-based extraction is not supported"),
-    ("initValue", "voxel-based extraction is not supported"),
-    ("voxelBatch", "voxel-based extraction is not supported"),
+    ("kernelRadius", "belongs in the voxelSetting section"),
+    ("maskedKernel", "belongs in the voxelSetting section"),
+    ("initValue", "belongs in the voxelSetting section"),
+    ("voxelBatch", "belongs in the voxelSetting section"),
 ];
 
 fn bad(key: &str, what: impl std::fmt::Display) -> Error {
@@ -610,6 +610,7 @@ pub struct ImageTypeSettings {
 pub struct Settings {
     doc: Map<String, Value>,
     params: Params,
+    voxel: crate::voxel::VoxelParams,
     image_types: Vec<ImageTypeSettings>,
     classes: Vec<(FeatureClass, Selection)>,
 }
@@ -670,15 +671,11 @@ impl Settings {
         for key in doc.keys() {
             if !["imageType", "featureClass", "setting", "voxelSetting"].contains(&key.as_str()) {
                 return Err(Error::setting(format!(
-                    "unknown section '{key}' (sections: imageType, featureClass, setting)"
+                    "unknown section '{key}' (sections: imageType, featureClass, setting, voxelSetting)"
                 )));
             }
         }
-        if doc.get("voxelSetting").is_some_and(|v| !v.is_null()) {
-            return Err(Error::setting(
-                "section 'voxelSetting': voxel-based extraction is not supported",
-            ));
-        }
+        let voxel = crate::voxel::VoxelParams::from_section(doc.get("voxelSetting"))?;
         let mut params = Params::default();
         match doc.get("setting") {
             None | Some(Value::Null) => {}
@@ -795,6 +792,7 @@ impl Settings {
         Ok(Settings {
             doc,
             params,
+            voxel,
             image_types,
             classes,
         })
@@ -803,6 +801,11 @@ impl Settings {
     /// The general settings.
     pub fn params(&self) -> &Params {
         &self.params
+    }
+
+    /// The `voxelSetting` section: how voxel-based extraction ([`crate::voxel`]) forms its kernels.
+    pub fn voxel(&self) -> &crate::voxel::VoxelParams {
+        &self.voxel
     }
 
     /// The enabled image types, in the document's order, each with its effective settings.
@@ -901,7 +904,7 @@ mod tests {
         let e = Settings::from_yaml_str("featureClass: {firstorder: [Meen]}").unwrap_err();
         assert!(e.message().contains("Meen"), "{e}");
         let e = Settings::from_yaml_str("setting: {kernelRadius: 2}").unwrap_err();
-        assert!(e.message().contains("voxel-based"), "{e}");
+        assert!(e.message().contains("voxelSetting"), "{e}");
         let e = Settings::from_json_str("{\"setting\": {\"force2D\": 1}}").unwrap_err();
         assert!(e.message().contains("force2D"), "{e}");
     }

@@ -485,7 +485,7 @@ fn bad_parameter_files() {
     refused(
         Settings::from_yaml_str("setting: {kernelRadius: 2}"),
         ErrorKind::UnsupportedSetting,
-        "voxel-based extraction is not supported",
+        "belongs in the voxelSetting section",
     );
     refused(
         Settings::from_yaml_str("setting: {maxVoxels: 0}"),

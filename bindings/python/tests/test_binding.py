@@ -226,3 +226,24 @@ def test_handles_close_once():
         _ = img.size
     with rr.Settings() as s:
         s.set_label(1)
+
+
+def test_feature_maps():
+    image, mask = phantom()
+    params = {
+        "featureClass": {"firstorder": ["Mean", "Maximum"], "glcm": ["Contrast"]},
+        "voxelSetting": {"kernelRadius": 1, "initValue": -7.0},
+    }
+    maps = rr.extract_maps(image, mask, params, spacing=(1.0, 2.0, 3.0), origin=(5.0, 0.0, 0.0))
+    assert sorted(maps) == ["original_firstorder_Maximum", "original_firstorder_Mean",
+                            "original_glcm_Contrast"]
+    # The ROI's box [1:3, 1:4, 1:5] grown by the radius is the whole (4, 5, 6) image.
+    mean = maps["original_firstorder_Mean"]
+    assert mean.shape == image.shape and mean.dtype == np.float64
+    assert maps.spacing == (1.0, 2.0, 3.0) and maps.origin == (5.0, 0.0, 0.0)
+    assert (mean[mask == 0] == -7.0).all()
+    # The kernel of ROI voxel (1, 1, 1): the ROI voxels of [0:3, 0:3, 0:3].
+    kernel = image[0:3, 0:3, 0:3][mask[0:3, 0:3, 0:3] == 1]
+    assert mean[1, 1, 1] == pytest.approx(kernel.mean(), rel=1e-12)
+    assert maps["original_firstorder_Maximum"][2, 3, 4] == image[1:4, 2:5, 3:6][mask[1:4, 2:5, 3:6] == 1].max()
+    expect(rr.Status.CANCELLED, rr.extract_maps, image, mask, params, lambda f: f < 0.5)

@@ -46,6 +46,16 @@ pub struct ExtractArgs {
     /// Worker threads (0 = one per core); results are identical for any number.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Voxel-based extraction: one map per feature (kernels from the parameter file's `voxelSetting`),
+    /// written to `--out-dir` as `<feature name>.nii.gz`.
+    #[arg(long, requires = "out_dir")]
+    pub voxel: bool,
+    /// Where `--voxel` writes the maps (created if missing).
+    #[arg(long, requires = "voxel")]
+    pub out_dir: Option<PathBuf>,
+    /// The maps' file format.
+    #[arg(long, value_enum, default_value = "nifti", requires = "voxel")]
+    pub map_format: crate::voxel::MapFormat,
 }
 
 /// A `--image` argument: `(Some(modality), path)` for `MODALITY=PATH`, `(None, path)` for a plain path.
@@ -83,6 +93,16 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
     let mut extractor = crate::batch::case_extractor(&args.params)?;
     if let Some(label) = args.label {
         extractor = extractor.with_label(label)?;
+    }
+    if args.voxel {
+        if multi {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "--voxel: give one image (maps of a multi-sequence case: run once per modality)",
+            ));
+        }
+        let (_, path) = &images[0];
+        return crate::voxel::run(&args, path, extractor.default_settings().clone());
     }
     let mut timings = Timings::default();
     if !multi {

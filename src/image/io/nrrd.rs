@@ -181,3 +181,45 @@ fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Image> {
         .expect("shape matches length");
     Image::new(arr, g).map(|i| i.with_pixel_type(Some(dtype)))
 }
+
+/// Writes a 3D image as NRRD (`double` voxels, little endian, gzip-compressed, LPS space with
+/// `space directions` and `space origin`), the form SimpleITK reads back with the same geometry.
+pub fn write_nrrd(path: impl AsRef<Path>, image: &Image) -> Result<()> {
+    use std::io::Write;
+    let path = path.as_ref();
+    let g = image.geometry();
+    let [nx, ny, nz] = image.size();
+    let mut header = String::from("NRRD0004\n# written by radiomics\ntype: double\ndimension: 3\n");
+    header.push_str("space: left-posterior-superior\n");
+    header.push_str(&format!("sizes: {nx} {ny} {nz}\n"));
+    let axis = |a: usize| {
+        let v: Vec<String> = (0..3)
+            .map(|row| format!("{:?}", g.direction[3 * row + a] * g.spacing[a]))
+            .collect();
+        format!("({})", v.join(","))
+    };
+    header.push_str(&format!(
+        "space directions: {} {} {}\n",
+        axis(0),
+        axis(1),
+        axis(2)
+    ));
+    header.push_str("kinds: domain domain domain\nendian: little\nencoding: gzip\n");
+    header.push_str(&format!(
+        "space origin: ({:?},{:?},{:?})\n\n",
+        g.origin[0], g.origin[1], g.origin[2]
+    ));
+    let data = image.data();
+    let mut raw = Vec::with_capacity(data.len() * 8);
+    for v in data.iter() {
+        raw.extend_from_slice(&v.to_le_bytes());
+    }
+    let io = |e: std::io::Error| Error::io(path, "write", &e);
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut out = std::io::BufWriter::new(file);
+    out.write_all(header.as_bytes()).map_err(io)?;
+    let mut enc = flate2::write::GzEncoder::new(out, flate2::Compression::new(6));
+    enc.write_all(&raw).map_err(io)?;
+    enc.finish().map_err(io)?.flush().map_err(io)?;
+    Ok(())
+}
