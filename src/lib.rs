@@ -14,10 +14,12 @@ pub mod features;
 pub mod filters;
 pub mod image;
 pub mod learn;
+pub mod limits;
 mod linalg;
 pub mod numeric;
 pub mod preprocess;
 pub mod settings;
+mod strict_value;
 pub mod study;
 pub mod synthetic;
 

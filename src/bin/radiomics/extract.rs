@@ -44,7 +44,7 @@ pub struct ExtractArgs {
     #[arg(long)]
     pub timing: bool,
     /// Worker threads (0 = one per core); results are identical for any number.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1024))]
     pub threads: usize,
 }
 
