@@ -123,11 +123,26 @@ fn onto_mask_grid(image: &Image, mask: &Image, settings: &Settings) -> Result<Im
     );
     match same {
         Ok(()) => Ok(image.clone()),
-        Err(_) => crate::preprocess::resample::resample_onto(
-            image,
-            mask.geometry(),
-            mask.size(),
-            crate::preprocess::resample::Interpolator::from(p.interpolator),
-        ),
+        Err(_) => {
+            // The image must cover the ROI it is resampled for (an empty or absent label is reported by
+            // the extraction itself).
+            if let Some(bb) = crate::extract::select_label(mask, p.label)
+                .ok()
+                .and_then(|m| m.bounding_box())
+            {
+                crate::image::overlap::check_roi_inside(
+                    image.geometry(),
+                    image.size(),
+                    mask.geometry(),
+                    &bb,
+                )?;
+            }
+            crate::preprocess::resample::resample_onto(
+                image,
+                mask.geometry(),
+                mask.size(),
+                crate::preprocess::resample::Interpolator::from(p.interpolator),
+            )
+        }
     }
 }

@@ -727,6 +727,15 @@ fn correct_mask(image: &Image, mask: Mask) -> Result<Mask> {
     {
         return Ok(mask);
     }
+    if let Some(bb) = mask.bounding_box() {
+        crate::image::overlap::check_roi_inside(
+            image.geometry(),
+            image.size(),
+            mask.geometry(),
+            &bb,
+        )
+        .map_err(|e| e.context("correctMask"))?;
+    }
     let roi = resample_mask(&mask, image.geometry(), image.size());
     if !roi.iter().any(|&b| b) {
         return Err(Error::empty_roi(

@@ -74,8 +74,15 @@ pub fn run(args: BatchArgs) -> Result<()> {
     if outcome.failed.is_empty() {
         Ok(())
     } else {
+        // The run fails as its cases failed: an unreadable input file is an input problem (exit 3).
+        let kind = outcome
+            .failed
+            .first()
+            .map_or(ErrorKind::Internal, |(_, e)| {
+                crate::extract::as_input_error(e.clone()).kind()
+            });
         Err(Error::new(
-            ErrorKind::InvalidArgument,
+            kind,
             format!(
                 "{} of {} cases failed (see above); rerun to retry only those",
                 outcome.failed.len(),

@@ -64,6 +64,16 @@ pub fn run(args: ExtractArgs) -> Result<()> {
     pool.install(|| run_in_pool(args))
 }
 
+/// Errors of the extraction itself after the settings were accepted (a NaN inside the ROI, geometry the
+/// image cannot have) come from the input files: reported as such (exit 3), not as bad usage.
+pub fn as_input_error(e: Error) -> Error {
+    if e.kind() == ErrorKind::InvalidArgument {
+        Error::new(ErrorKind::Format, e.message())
+    } else {
+        e
+    }
+}
+
 fn run_in_pool(args: ExtractArgs) -> Result<()> {
     let images: Vec<(Option<String>, PathBuf)> =
         args.image.iter().map(|a| split_image_arg(a)).collect();
@@ -106,7 +116,9 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
                 read_image_box(path, &bbox, &ReadOptions::default())
                     .map_err(|e| e.context("--image"))
             })?;
-            let features = single.extract_box_timed(&image, mask, &mut |_| true, &mut timings)?;
+            let features = single
+                .extract_box_timed(&image, mask, &mut |_| true, &mut timings)
+                .map_err(as_input_error)?;
             return finish(&args, &timings, features);
         }
     }
@@ -129,19 +141,18 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
             .into_iter()
             .map(|(m, img)| (m.expect("every image is named"), img))
             .collect();
-        extractor.extract(&Case { images, mask })?
+        extractor
+            .extract(&Case { images, mask })
+            .map_err(as_input_error)?
     } else {
         // One image: the label file is read straight into the ROI mask.
         let mask = timings.time("load mask", || {
             read_mask(&args.mask, label).map_err(|e| e.context("--mask"))
         })?;
         let (_, image) = loaded.pop().expect("one image");
-        Extractor::new(extractor.default_settings().clone()).extract_mask_timed(
-            &image,
-            mask,
-            &mut |_| true,
-            &mut timings,
-        )?
+        Extractor::new(extractor.default_settings().clone())
+            .extract_mask_timed(&image, mask, &mut |_| true, &mut timings)
+            .map_err(as_input_error)?
     };
     finish(&args, &timings, features)
 }
@@ -169,9 +180,16 @@ pub fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {
         }),
         None => {
             let mut out = std::io::stdout().lock();
-            // A closed pipe (e.g. `| head`) is not an error worth reporting.
-            let _ = out.write_all(text.as_bytes());
-            Ok(())
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                Ok(()) => Ok(()),
+                // A reader that closed the pipe (`| head`) wanted no more: quiet, as common tools are.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                // Anything else (a full disk, /dev/full) lost the output: an error.
+                Err(e) => Err(Error::new(
+                    ErrorKind::Io,
+                    format!("cannot write to standard output: {e}"),
+                )),
+            }
         }
     }
 }
