@@ -82,6 +82,35 @@ impl CaseExtractor {
         &self.per_modality
     }
 
+    /// Errors when settings were given for a modality not among `present` (a typo, or a `--params`
+    /// that would silently have no effect).
+    pub fn check_modalities(&self, present: &[&str]) -> Result<()> {
+        for m in self.per_modality.keys() {
+            if !present.contains(&m.as_str()) {
+                return Err(Error::setting(format!(
+                    "settings were given for modality '{m}', which the case does not have (modalities: {})",
+                    present.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// A digest of every setting (default and per modality): equal digests, equal features.
+    pub fn settings_fingerprint(&self) -> String {
+        use sha2::Digest;
+        let mut doc = serde_json::Map::new();
+        doc.insert("default".into(), self.default.to_value());
+        for (m, s) in &self.per_modality {
+            doc.insert(format!("modality {m}"), s.to_value());
+        }
+        let text = serde_json::Value::Object(doc).to_string();
+        sha2::Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// The default settings.
     pub fn default_settings(&self) -> &Settings {
         &self.default

@@ -91,6 +91,10 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
         ));
     }
     let mut extractor = crate::batch::case_extractor(&args.params)?;
+    let present: Vec<&str> = images.iter().filter_map(|(m, _)| m.as_deref()).collect();
+    extractor
+        .check_modalities(&present)
+        .map_err(|e| e.context("--params"))?;
     if let Some(label) = args.label {
         extractor = extractor.with_label(label)?;
     }
