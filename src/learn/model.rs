@@ -256,7 +256,13 @@ impl Model {
 
     /// Reads a model from `path`.
     pub fn load(path: &Path) -> Result<Model> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "read", &e))?;
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, "read", &e))?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            mismatch(format!(
+                "{}: not a model file (not UTF-8 text)",
+                path.display()
+            ))
+        })?;
         Model::from_json(&text).map_err(|e| e.context(path.display()))
     }
 

@@ -94,7 +94,7 @@ pub fn bin_edges_limited(values: &[f64], binning: Binning, max_levels: usize) ->
                 return Err(Error::new(
                     crate::ErrorKind::LimitExceeded,
                     format!(
-                        "binWidth {w} over the ROI range [{min}, {max}] gives {n} grey levels, more than the limit of {max_levels} (setting maxGreyLevels)"
+                        "binWidth {w:?} over the ROI range [{min:?}, {max:?}] gives {n} grey levels, more than the limit of {max_levels} (setting maxGreyLevels)"
                     ),
                 ));
             }

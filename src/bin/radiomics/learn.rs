@@ -249,7 +249,9 @@ pub fn run_predict(args: PredictArgs) -> Result<()> {
             for w in &table.warnings {
                 eprintln!("radiomics: warning: {w}");
             }
-            let p = model.predict_table(&table)?;
+            let p = model
+                .predict_table(&table)
+                .map_err(|e| e.context(format!("model '{}'", args.model.display())))?;
             (table.case_ids, p)
         }
         None => {

@@ -91,8 +91,14 @@ pub(crate) fn read_nifti_stream(mut r: impl Read, limit: usize) -> Result<Vec<u8
         let mut rest = Vec::new();
         read_up_to(&mut gz, SLACK + 1, &mut rest).map_err(corrupt)?;
         if rest.len() > SLACK {
+            // Past the limit: a limit; past what the header declares: a file at odds with itself.
+            let kind = if want == limit {
+                ErrorKind::LimitExceeded
+            } else {
+                ErrorKind::Format
+            };
             return Err(Error::new(
-                ErrorKind::LimitExceeded,
+                kind,
                 format!(
                     "gzip data inflates to more than {} bytes, the {} its header declares{}",
                     want + SLACK,
@@ -162,7 +168,7 @@ mod tests {
         enc.write_all(&vec![0u8; 3 << 20]).unwrap();
         let gz = enc.finish().unwrap();
         let e = read_nifti_stream(&gz[..], usize::MAX).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
+        assert_eq!(e.kind(), ErrorKind::Format, "{e}");
         assert!(e.message().contains("368 its header declares"), "{e}");
     }
 }

@@ -77,10 +77,18 @@ pub fn read_image_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
+    // Geometry a file cannot describe (a non-finite origin, a zero spacing) is a fault of the file.
+    let of_file = |e: Error| {
+        if e.kind() == ErrorKind::InvalidArgument {
+            Error::format(e.message())
+        } else {
+            e
+        }
+    };
     if name.ends_with(".nrrd") {
-        nrrd::read_nrrd_with(path, options)
+        nrrd::read_nrrd_with(path, options).map_err(of_file)
     } else if name.ends_with(".nii") || name.ends_with(".nii.gz") {
-        nifti::read_nifti_with(path, options)
+        nifti::read_nifti_with(path, options).map_err(of_file)
     } else {
         Err(Error::format(format!(
             "'{}': unknown image format (expected .nii, .nii.gz or .nrrd)",
