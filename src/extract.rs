@@ -368,6 +368,7 @@ impl Extractor {
         let mask = if let Some(spacing) = p.resampled_pixel_spacing {
             let (_, size) = resample_grid(&mask, spacing, p.pad_distance)?;
             check_volume("the resampled grid", size, p)?;
+            crate::limits::check_peak_memory("the resampled grid", size.iter().product(), 0, p)?;
             let (resampled_image, resampled_mask) = timings.time("resample", || {
                 resample_image_and_mask(
                     &image,
@@ -391,6 +392,8 @@ impl Extractor {
             mask
         };
         let mut bbox = check_roi(&mask, p)?;
+        let grid: usize = mask.size().iter().product();
+        crate::limits::check_peak_memory("the grid", grid, mask.count(), p)?;
         let mut shape_mask = mask.clone();
         let mut roi_mask = mask;
         if let Some(range) = &p.resegment_range {
@@ -686,8 +689,18 @@ fn check_texture_memory(
     }
     let n = counts.iter().filter(|&&c| c > 0).count();
     let largest_zone = counts.iter().copied().max().unwrap_or(0);
-    let angles = glcm::angles(grey, &p.texture).len().max(1);
     let (sz, sy, sx) = grey.levels.dim();
+    let t = &p.texture;
+    let count = |bidirectional| {
+        crate::features::texture::count_angles_within(
+            [sz, sy, sx],
+            &t.distances,
+            t.plane(),
+            bidirectional,
+        )
+    };
+    crate::limits::check_texture_work(wanted, count(true), sz * sy * sx, &t.distances)?;
+    let angles = usize::try_from(count(false)).unwrap_or(usize::MAX).max(1);
     let longest = sz.max(sy).max(sx);
     for (class, _) in wanted {
         let cells = match class {
@@ -742,6 +755,15 @@ pub(crate) fn correct_mask(image: &Image, mask: Mask) -> Result<Mask> {
     .is_ok()
     {
         return Ok(mask);
+    }
+    if let Some(bb) = mask.bounding_box() {
+        crate::image::overlap::check_roi_inside(
+            image.geometry(),
+            image.size(),
+            mask.geometry(),
+            &bb,
+        )
+        .map_err(|e| e.context("correctMask"))?;
     }
     let roi = resample_mask(&mask, image.geometry(), image.size());
     if !roi.iter().any(|&b| b) {

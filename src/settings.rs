@@ -200,6 +200,17 @@ pub struct Params {
 
 /// The default of `maxVoxels`.
 pub const DEFAULT_MAX_VOXELS: usize = 1 << 31;
+/// The most worker threads the `threads` setting (and the command line's `--threads`, `--jobs`) may ask
+/// for: more would only exhaust the system's threads.
+pub const MAX_THREADS: usize = 1024;
+
+/// The largest texture distance accepted (`distances`): the offsets grow with its square, their work with
+/// the ROI's size; no ROI of a medical image is this far across.
+pub const MAX_DISTANCE: usize = 1000;
+
+/// The largest value `maxGreyLevels` may be raised to (2^24): its bin edges alone are allocated in full.
+pub const MAX_GREY_LEVELS_CEILING: usize = 1 << 24;
+
 /// The default of `maxGreyLevels`.
 pub const DEFAULT_MAX_GREY_LEVELS: usize = 1 << 16;
 /// The default of `maxMemoryMB`.
@@ -403,7 +414,18 @@ impl Params {
                     }
                 }
                 "maxVoxels" => self.max_voxels = as_usize(k, v, 1)?,
-                "maxGreyLevels" => self.max_grey_levels = as_usize(k, v, 1)?,
+                "maxGreyLevels" => {
+                    self.max_grey_levels = as_usize(k, v, 1)?;
+                    if self.max_grey_levels > MAX_GREY_LEVELS_CEILING {
+                        return Err(bad(
+                            k,
+                            format!(
+                                "must be at most {MAX_GREY_LEVELS_CEILING}, got {}",
+                                self.max_grey_levels
+                            ),
+                        ));
+                    }
+                }
                 "maxMemoryMB" => self.max_memory_mb = as_usize(k, v, 1)?,
                 "binWidth" => self.bin_width = as_positive(k, v)?,
                 "binCount" => self.bin_count = Some(as_usize(k, v, 1)?),
@@ -462,8 +484,19 @@ impl Params {
                     if l.is_empty() {
                         return Err(bad(k, "needs at least one distance"));
                     }
-                    self.texture.distances =
-                        l.iter().map(|x| as_usize(k, x, 1)).collect::<Result<_>>()?;
+                    self.texture.distances = l
+                        .iter()
+                        .map(|x| {
+                            let d = as_usize(k, x, 1)?;
+                            if d > MAX_DISTANCE {
+                                return Err(bad(
+                                    k,
+                                    format!("a distance must be at most {MAX_DISTANCE}, got {d}"),
+                                ));
+                            }
+                            Ok(d)
+                        })
+                        .collect::<Result<_>>()?;
                 }
                 "force2D" => self.texture.force2d = as_bool(k, v)?,
                 "force2Ddimension" => {
@@ -541,7 +574,15 @@ impl Params {
                     })?);
                 }
                 "gldm_a" => self.texture.gldm_a = as_usize(k, v, 0)? as f64,
-                "threads" => self.threads = as_usize(k, v, 0)?,
+                "threads" => {
+                    self.threads = as_usize(k, v, 0)?;
+                    if self.threads > MAX_THREADS {
+                        return Err(bad(
+                            k,
+                            format!("must be at most {MAX_THREADS}, got {}", self.threads),
+                        ));
+                    }
+                }
                 _ => unreachable!("every key of SETTING_KEYS is handled"),
             }
         }
@@ -644,7 +685,7 @@ impl Settings {
         let v: Value = if text.trim().is_empty() {
             Value::Object(Map::new())
         } else {
-            serde_yaml_ng::from_str(text)
+            crate::strict_value::from_yaml(text)
                 .map_err(|e| Error::setting(format!("not a valid YAML parameter file: {e}")))?
         };
         Settings::from_value(v)
@@ -652,7 +693,7 @@ impl Settings {
 
     /// Parses a JSON parameter document.
     pub fn from_json_str(text: &str) -> Result<Settings> {
-        let v: Value = serde_json::from_str(text)
+        let v: Value = crate::strict_value::from_json(text)
             .map_err(|e| Error::setting(format!("not a valid JSON parameter file: {e}")))?;
         Settings::from_value(v)
     }

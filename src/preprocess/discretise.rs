@@ -141,7 +141,7 @@ pub fn bin_edges_in(
                 return Err(Error::new(
                     crate::ErrorKind::LimitExceeded,
                     format!(
-                        "binWidth {w} over the ROI range [{min}, {max}] gives {n} grey levels, more than the limit of {max_levels} (setting maxGreyLevels)"
+                        "binWidth {w:?} over the ROI range [{min:?}, {max:?}] gives {n} grey levels, more than the limit of {max_levels} (setting maxGreyLevels)"
                     ),
                 ));
             }

@@ -44,7 +44,7 @@ pub struct ExtractArgs {
     #[arg(long)]
     pub timing: bool,
     /// Worker threads (0 = one per core); results are identical for any number.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1024))]
     pub threads: usize,
     /// Voxel-based extraction: one map per feature (kernels from the parameter file's `voxelSetting`),
     /// written to `--out-dir` as `<feature name>.nii.gz`.
@@ -74,6 +74,16 @@ pub fn run(args: ExtractArgs) -> Result<()> {
     pool.install(|| run_in_pool(args))
 }
 
+/// Errors of the extraction itself after the settings were accepted (a NaN inside the ROI, geometry the
+/// image cannot have) come from the input files: reported as such (exit 3), not as bad usage.
+pub fn as_input_error(e: Error) -> Error {
+    if e.kind() == ErrorKind::InvalidArgument {
+        Error::new(ErrorKind::Format, e.message())
+    } else {
+        e
+    }
+}
+
 fn run_in_pool(args: ExtractArgs) -> Result<()> {
     let images: Vec<(Option<String>, PathBuf)> =
         args.image.iter().map(|a| split_image_arg(a)).collect();
@@ -91,6 +101,10 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
         ));
     }
     let mut extractor = crate::batch::case_extractor(&args.params)?;
+    let present: Vec<&str> = images.iter().filter_map(|(m, _)| m.as_deref()).collect();
+    extractor
+        .check_modalities(&present)
+        .map_err(|e| e.context("--params"))?;
     if let Some(label) = args.label {
         extractor = extractor.with_label(label)?;
     }
@@ -126,7 +140,9 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
                 read_image_box(path, &bbox, &ReadOptions::default())
                     .map_err(|e| e.context("--image"))
             })?;
-            let features = single.extract_box_timed(&image, mask, &mut |_| true, &mut timings)?;
+            let features = single
+                .extract_box_timed(&image, mask, &mut |_| true, &mut timings)
+                .map_err(as_input_error)?;
             return finish(&args, &timings, features);
         }
     }
@@ -149,19 +165,18 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
             .into_iter()
             .map(|(m, img)| (m.expect("every image is named"), img))
             .collect();
-        extractor.extract(&Case { images, mask })?
+        extractor
+            .extract(&Case { images, mask })
+            .map_err(as_input_error)?
     } else {
         // One image: the label file is read straight into the ROI mask.
         let mask = timings.time("load mask", || {
             read_mask(&args.mask, label).map_err(|e| e.context("--mask"))
         })?;
         let (_, image) = loaded.pop().expect("one image");
-        Extractor::new(extractor.default_settings().clone()).extract_mask_timed(
-            &image,
-            mask,
-            &mut |_| true,
-            &mut timings,
-        )?
+        Extractor::new(extractor.default_settings().clone())
+            .extract_mask_timed(&image, mask, &mut |_| true, &mut timings)
+            .map_err(as_input_error)?
     };
     finish(&args, &timings, features)
 }
@@ -189,9 +204,16 @@ pub fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {
         }),
         None => {
             let mut out = std::io::stdout().lock();
-            // A closed pipe (e.g. `| head`) is not an error worth reporting.
-            let _ = out.write_all(text.as_bytes());
-            Ok(())
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                Ok(()) => Ok(()),
+                // A reader that closed the pipe (`| head`) wanted no more: quiet, as common tools are.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                // Anything else (a full disk, /dev/full) lost the output: an error.
+                Err(e) => Err(Error::new(
+                    ErrorKind::Io,
+                    format!("cannot write to standard output: {e}"),
+                )),
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 //! [`read_image`] picks the reader by file name: `.nii` / `.nii.gz` (NIfTI-1) or `.nrrd` / `.nhdr`-less
 //! attached NRRD.
 
+mod bounded;
 pub mod nifti;
 pub mod nrrd;
 
@@ -76,10 +77,18 @@ pub fn read_image_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
+    // Geometry a file cannot describe (a non-finite origin, a zero spacing) is a fault of the file.
+    let of_file = |e: Error| {
+        if e.kind() == ErrorKind::InvalidArgument {
+            Error::format(e.message())
+        } else {
+            e
+        }
+    };
     if name.ends_with(".nrrd") {
-        nrrd::read_nrrd_with(path, options)
+        nrrd::read_nrrd_with(path, options).map_err(of_file)
     } else if name.ends_with(".nii") || name.ends_with(".nii.gz") {
-        nifti::read_nifti_with(path, options)
+        nifti::read_nifti_with(path, options).map_err(of_file)
     } else {
         Err(Error::format(format!(
             "'{}': unknown image format (expected .nii, .nii.gz or .nrrd)",
@@ -129,19 +138,12 @@ pub fn read_image_box(
     })
 }
 
-/// Reads a whole file, inflating it (up to `limit` bytes) when it starts with the gzip magic bytes.
+/// Reads a NIfTI-1 file, inflating it when it starts with the gzip magic bytes, no further than its header
+/// declares and never past `limit` bytes (a device such as `/dev/zero`, or a "gzip bomb", stops there).
 pub(crate) fn read_maybe_gzip(path: &Path, limit: usize) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).map_err(|e| Error::io(path, "read", &e))?;
-    maybe_inflate(raw, limit).map_err(|e| e.context(format!("'{}'", path.display())))
-}
-
-/// `raw` itself, or its inflated content when it starts with the gzip magic bytes.
-pub(crate) fn maybe_inflate(raw: Vec<u8>, limit: usize) -> Result<Vec<u8>> {
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        inflate(&raw, limit)
-    } else {
-        Ok(raw)
-    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, "read", &e))?;
+    bounded::read_nifti_stream(std::io::BufReader::new(file), limit)
+        .map_err(|e| e.context(format!("'{}'", path.display())))
 }
 
 /// Inflates a (possibly multi-member) gzip stream. More than `limit` bytes of output is
