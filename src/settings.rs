@@ -594,6 +594,8 @@ pub struct Settings {
     params: Params,
     image_types: Vec<ImageTypeSettings>,
     classes: Vec<(FeatureClass, Selection)>,
+    /// IBSI mode: the validated `ibsi` section, when the document has one.
+    ibsi: Option<crate::ibsi::IbsiSettings>,
 }
 
 impl Default for Settings {
@@ -650,12 +652,27 @@ impl Settings {
             }
         };
         for key in doc.keys() {
-            if !["imageType", "featureClass", "setting", "voxelSetting"].contains(&key.as_str()) {
+            if !["imageType", "featureClass", "setting", "voxelSetting", "ibsi"].contains(&key.as_str())
+            {
                 return Err(Error::setting(format!(
-                    "unknown section '{key}' (sections: imageType, featureClass, setting)"
+                    "unknown section '{key}' (sections: imageType, featureClass, setting, ibsi)"
                 )));
             }
         }
+        let ibsi = match doc.get("ibsi") {
+            None => None,
+            Some(v) => {
+                if let Some(other) = ["imageType", "featureClass", "setting", "voxelSetting"]
+                    .iter()
+                    .find(|k| doc.contains_key(**k))
+                {
+                    return Err(Error::setting(format!(
+                        "section '{other}' cannot be combined with 'ibsi': IBSI mode has its own processing and features"
+                    )));
+                }
+                Some(crate::ibsi::IbsiSettings::from_value(v)?)
+            }
+        };
         if doc.get("voxelSetting").is_some_and(|v| !v.is_null()) {
             return Err(Error::setting(
                 "section 'voxelSetting': voxel-based extraction is not supported",
@@ -779,7 +796,13 @@ impl Settings {
             params,
             image_types,
             classes,
+            ibsi,
         })
+    }
+
+    /// The IBSI settings when the document selects IBSI mode (an `ibsi` section), else `None`.
+    pub fn ibsi(&self) -> Option<&crate::ibsi::IbsiSettings> {
+        self.ibsi.as_ref()
     }
 
     /// The general settings.
