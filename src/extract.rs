@@ -344,7 +344,9 @@ impl Extractor {
     ) -> Result<Features> {
         if let Some(ibsi) = self.settings.ibsi() {
             // IBSI mode: its own pipeline (see `crate::ibsi`).
-            return timings.time("ibsi", || self.in_pool(|| crate::ibsi::extract(image, &mask, ibsi)));
+            return timings.time("ibsi", || {
+                self.in_pool(|| crate::ibsi::extract(image, &mask, ibsi))
+            });
         }
         let p = self.settings.params();
         if let Err(e) = check_same_grid(

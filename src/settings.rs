@@ -652,7 +652,14 @@ impl Settings {
             }
         };
         for key in doc.keys() {
-            if !["imageType", "featureClass", "setting", "voxelSetting", "ibsi"].contains(&key.as_str())
+            if ![
+                "imageType",
+                "featureClass",
+                "setting",
+                "voxelSetting",
+                "ibsi",
+            ]
+            .contains(&key.as_str())
             {
                 return Err(Error::setting(format!(
                     "unknown section '{key}' (sections: imageType, featureClass, setting, ibsi)"

@@ -140,13 +140,16 @@ pub fn compute_with(
     ]
 }
 
+/// Each mesh vertex once: (position in half voxels, position in mm), both in array order (z, y, x).
+pub(crate) type MeshVertices = Vec<([i64; 3], [f64; 3])>;
+
 /// The marching-cubes mesh that [`compute`] measures, for other feature sets (IBSI morphology): its
 /// volume (mm³), area (mm²) and each vertex once, as (position in half voxels, position in mm), both in
 /// array order (z, y, x) and from the same origin. `None` for an empty mask.
 pub(crate) fn mesh_of(
     mask: ArrayView3<'_, bool>,
     spacing: [f64; 3],
-) -> Option<(f64, f64, Vec<([i64; 3], [f64; 3])>)> {
+) -> Option<(f64, f64, MeshVertices)> {
     let (roi, lower) = padded_roi(mask)?;
     let delta = [spacing[2], spacing[1], spacing[0]];
     let mesh = Mesh::march(roi.view(), delta, lower);

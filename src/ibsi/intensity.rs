@@ -48,7 +48,12 @@ pub fn local_intensity(
         let (mut sum, mut n) = (0.0, 0usize);
         for o in &offsets {
             let (qz, qy, qx) = (z as isize + o[0], y as isize + o[1], x as isize + o[2]);
-            if qz < 0 || qy < 0 || qx < 0 || qz >= nz as isize || qy >= ny as isize || qx >= nx as isize
+            if qz < 0
+                || qy < 0
+                || qx < 0
+                || qz >= nz as isize
+                || qy >= ny as isize
+                || qx >= nx as isize
             {
                 continue;
             }

@@ -136,7 +136,10 @@ fn discretisation(key: &str, v: &Value) -> Result<Discretisation> {
         .ok_or_else(|| bad(key, "needs a method: FBS, FBN or none"))?;
     match method {
         "FBS" => {
-            let w = number(&format!("{key}.binWidth"), m.get("binWidth").unwrap_or(&Value::Null))?;
+            let w = number(
+                &format!("{key}.binWidth"),
+                m.get("binWidth").unwrap_or(&Value::Null),
+            )?;
             if w <= 0.0 {
                 return Err(bad(key, format!("binWidth must be positive, got {w}")));
             }
@@ -151,7 +154,10 @@ fn discretisation(key: &str, v: &Value) -> Result<Discretisation> {
             Ok(Discretisation::Count(n as usize))
         }
         "none" => Ok(Discretisation::None),
-        other => Err(bad(key, format!("method '{other}' is not FBS, FBN or none"))),
+        other => Err(bad(
+            key,
+            format!("method '{other}' is not FBS, FBN or none"),
+        )),
     }
 }
 
@@ -159,7 +165,11 @@ impl IbsiSettings {
     /// Validates an `ibsi` section.
     pub fn from_value(v: &Value) -> Result<IbsiSettings> {
         let empty = serde_json::Map::new();
-        let m = if v.is_null() { &empty } else { mapping("ibsi", v)? };
+        let m = if v.is_null() {
+            &empty
+        } else {
+            mapping("ibsi", v)?
+        };
         check_keys(
             "ibsi",
             m,
@@ -221,15 +231,21 @@ impl IbsiSettings {
                 }
                 let image = match im.get("image") {
                     None => Interpolation::Linear,
-                    Some(v) => v.as_str().and_then(Interpolation::from_name).ok_or_else(|| {
-                        bad("interpolation.image", format!("{v} is not nearest, linear or cubic"))
-                    })?,
+                    Some(v) => v
+                        .as_str()
+                        .and_then(Interpolation::from_name)
+                        .ok_or_else(|| {
+                            bad(
+                                "interpolation.image",
+                                format!("{v} is not nearest, linear or cubic"),
+                            )
+                        })?,
                 };
                 let round = match im.get("roundIntensities") {
                     None => false,
-                    Some(v) => v
-                        .as_bool()
-                        .ok_or_else(|| bad("interpolation.roundIntensities", "must be true or false"))?,
+                    Some(v) => v.as_bool().ok_or_else(|| {
+                        bad("interpolation.roundIntensities", "must be true or false")
+                    })?,
                 };
                 let roi_threshold = match im.get("roiThreshold") {
                     None => 0.5,
@@ -251,10 +267,9 @@ impl IbsiSettings {
             let rm = mapping("resegmentation", v)?;
             check_keys("resegmentation", rm, &["range", "outliers"])?;
             if let Some(r) = rm.get("range").filter(|v| !v.is_null()) {
-                let r = r
-                    .as_array()
-                    .filter(|a| a.len() == 2)
-                    .ok_or_else(|| bad("resegmentation.range", "must be [lo, hi] (hi may be null)"))?;
+                let r = r.as_array().filter(|a| a.len() == 2).ok_or_else(|| {
+                    bad("resegmentation.range", "must be [lo, hi] (hi may be null)")
+                })?;
                 let lo = number("resegmentation.range", &r[0])?;
                 let hi = if r[1].is_null() {
                     None
@@ -316,7 +331,10 @@ struct Processed {
 }
 
 /// Mean, minimum, maximum and count of the intensities (within `roi` when given).
-fn stats_of(image: ArrayView3<'_, f64>, roi: Option<ArrayView3<'_, bool>>) -> (f64, f64, f64, usize) {
+fn stats_of(
+    image: ArrayView3<'_, f64>,
+    roi: Option<ArrayView3<'_, bool>>,
+) -> (f64, f64, f64, usize) {
     let (mut sum, mut min, mut max, mut n) = (0.0, f64::INFINITY, f64::NEG_INFINITY, 0usize);
     let mut add = |v: f64| {
         sum += v;
@@ -345,13 +363,21 @@ fn bbox_xyz(roi: ArrayView3<'_, bool>) -> [f64; 3] {
     }
 }
 
-fn roi_diagnostics(out: &mut Vec<(String, f64)>, stage: &str, image: ArrayView3<'_, f64>, morph: ArrayView3<'_, bool>, intensity: ArrayView3<'_, bool>) {
+/// The diagnostic rows of one ROI stage: mask dimensions (`dims`, x, y, z: the whole grid's), bounding
+/// boxes, voxel counts and the intensity mask's mean, minimum and maximum.
+fn roi_diagnostics(
+    out: &mut Vec<(String, f64)>,
+    stage: &str,
+    dims: [usize; 3],
+    image: ArrayView3<'_, f64>,
+    morph: ArrayView3<'_, bool>,
+    intensity: ArrayView3<'_, bool>,
+) {
     let (mean, min, max, n) = stats_of(image, Some(intensity));
-    let (nz, ny, nx) = image.dim();
     let ib = bbox_xyz(intensity);
     let mb = bbox_xyz(morph);
     for (axis, k) in ["x", "y", "z"].iter().zip(0..3) {
-        out.push((format!("int_mask_dim_{axis}_{stage}"), [nx, ny, nz][k] as f64));
+        out.push((format!("int_mask_dim_{axis}_{stage}"), dims[k] as f64));
         out.push((format!("int_mask_bb_dim_{axis}_{stage}"), ib[k]));
         out.push((format!("morph_mask_bb_dim_{axis}_{stage}"), mb[k]));
     }
@@ -388,28 +414,38 @@ fn process(image: &Image, mask: &Mask, s: &IbsiSettings) -> Result<Processed> {
         diagnostics.push(("min_int_init_img".into(), min));
         diagnostics.push(("max_int_init_img".into(), max));
         let roi = mask.roi();
-        roi_diagnostics(&mut diagnostics, "init_roi", image.data(), roi, roi);
+        roi_diagnostics(&mut diagnostics, "init_roi", size, image.data(), roi, roi);
     }
     // Local intensity reads a sphere of radius ≈ 6.2 mm around ROI voxels: keep that much around the box.
     let radius = 10.0 * (3.0 / (4.0 * std::f64::consts::PI)).cbrt();
-    let (data, roi, new_spacing) = match &s.interpolation {
+    let (data, roi, new_spacing, grid_size) = match &s.interpolation {
         None => {
             let margin: Vec<usize> = (0..3)
                 .map(|k| (radius / spacing[2 - k]).ceil() as usize + 1)
                 .collect();
             let dim = [size[2], size[1], size[0]];
-            let lo: Vec<usize> = (0..3).map(|k| bb.lower[k].saturating_sub(margin[k])).collect();
-            let hi: Vec<usize> = (0..3).map(|k| (bb.upper[k] + margin[k]).min(dim[k] - 1)).collect();
+            let lo: Vec<usize> = (0..3)
+                .map(|k| bb.lower[k].saturating_sub(margin[k]))
+                .collect();
+            let hi: Vec<usize> = (0..3)
+                .map(|k| (bb.upper[k] + margin[k]).min(dim[k] - 1))
+                .collect();
             let cut = s![lo[0]..=hi[0], lo[1]..=hi[1], lo[2]..=hi[2]];
             (
                 image.data().slice(cut).to_owned(),
                 mask.roi().slice(cut).to_owned(),
                 spacing,
+                size,
             )
         }
         Some(ip) => {
-            let new_spacing: [f64; 3] =
-                std::array::from_fn(|k| if ip.spacing[k] > 0.0 { ip.spacing[k] } else { spacing[k] });
+            let new_spacing: [f64; 3] = std::array::from_fn(|k| {
+                if ip.spacing[k] > 0.0 {
+                    ip.spacing[k]
+                } else {
+                    spacing[k]
+                }
+            });
             let grids: [stages::AxisGrid; 3] =
                 std::array::from_fn(|k| stages::centred_grid(size[k], spacing[k], new_spacing[k]));
             // Target points whose position lies within the ROI box (±1 source voxel), grown by the
@@ -457,7 +493,7 @@ fn process(image: &Image, mask: &Mask, s: &IbsiSettings) -> Result<Processed> {
                     diagnostics.push((format!("vox_dim_{axis}_interp_img"), new_spacing[k]));
                 }
             }
-            (data, roi, new_spacing)
+            (data, roi, new_spacing, grids.map(|g| g.n))
         }
     };
     if !roi.iter().any(|&m| m) {
@@ -466,7 +502,14 @@ fn process(image: &Image, mask: &Mask, s: &IbsiSettings) -> Result<Processed> {
         ));
     }
     if s.diagnostics && s.interpolation.is_some() {
-        roi_diagnostics(&mut diagnostics, "interp_roi", data.view(), roi.view(), roi.view());
+        roi_diagnostics(
+            &mut diagnostics,
+            "interp_roi",
+            grid_size,
+            data.view(),
+            roi.view(),
+            roi.view(),
+        );
     }
     let mut intensity = roi.clone();
     if let Some((lo, hi)) = s.range {
@@ -481,7 +524,14 @@ fn process(image: &Image, mask: &Mask, s: &IbsiSettings) -> Result<Processed> {
         ));
     }
     if s.diagnostics {
-        roi_diagnostics(&mut diagnostics, "reseg_roi", data.view(), roi.view(), intensity.view());
+        roi_diagnostics(
+            &mut diagnostics,
+            "reseg_roi",
+            grid_size,
+            data.view(),
+            roi.view(),
+            intensity.view(),
+        );
     }
     Ok(Processed {
         image: data,
@@ -554,7 +604,12 @@ pub fn extract(image: &Image, mask: &Mask, s: &IbsiSettings) -> Result<Features>
         .filter_map(|(&v, &m)| m.then_some(v))
         .collect();
     if s.wants("morph") {
-        let f = morphology::morphology(p.morph.view(), p.intensity.view(), p.image.view(), p.spacing);
+        let f = morphology::morphology(
+            p.morph.view(),
+            p.intensity.view(),
+            p.image.view(),
+            p.spacing,
+        );
         push(&mut out, "morph", &morphology::MORPH_NAMES, &f, "");
     }
     if s.wants("loc") {
@@ -607,17 +662,35 @@ pub fn extract(image: &Image, mask: &Mask, s: &IbsiSettings) -> Result<Features>
     }
     if s.wants("cm") {
         for &a in &dir_aggs {
-            push(&mut out, "cm", &texture::CM_NAMES, &texture::glcm(&g, a), a.suffix());
+            push(
+                &mut out,
+                "cm",
+                &texture::CM_NAMES,
+                &texture::glcm(&g, a),
+                a.suffix(),
+            );
         }
     }
     if s.wants("rlm") {
         for &a in &dir_aggs {
-            push(&mut out, "rlm", &texture::RLM_NAMES, &texture::glrlm(&g, a), a.suffix());
+            push(
+                &mut out,
+                "rlm",
+                &texture::RLM_NAMES,
+                &texture::glrlm(&g, a),
+                a.suffix(),
+            );
         }
     }
     if s.wants("szm") {
         for &a in &zone_aggs {
-            push(&mut out, "szm", &texture::SZM_NAMES, &texture::glszm(&g, a), a.suffix());
+            push(
+                &mut out,
+                "szm",
+                &texture::SZM_NAMES,
+                &texture::glszm(&g, a),
+                a.suffix(),
+            );
         }
     }
     if s.wants("dzm") {
@@ -628,12 +701,24 @@ pub fn extract(image: &Image, mask: &Mask, s: &IbsiSettings) -> Result<Features>
     }
     if s.wants("ngt") {
         for &a in &zone_aggs {
-            push(&mut out, "ngt", &texture::NGT_NAMES, &texture::ngtdm(&g, a), a.suffix());
+            push(
+                &mut out,
+                "ngt",
+                &texture::NGT_NAMES,
+                &texture::ngtdm(&g, a),
+                a.suffix(),
+            );
         }
     }
     if s.wants("ngl") {
         for &a in &zone_aggs {
-            push(&mut out, "ngl", &texture::NGL_NAMES, &texture::ngldm(&g, a), a.suffix());
+            push(
+                &mut out,
+                "ngl",
+                &texture::NGL_NAMES,
+                &texture::ngldm(&g, a),
+                a.suffix(),
+            );
         }
     }
     Ok(out)

@@ -86,7 +86,11 @@ pub fn morphology(
             }
             weight += g;
             values.push(g);
-            points.push([z as f64 * delta[0], y as f64 * delta[1], x as f64 * delta[2]]);
+            points.push([
+                z as f64 * delta[0],
+                y as f64 * delta[1],
+                x as f64 * delta[2],
+            ]);
         }
     }
     let com = (0..3)
@@ -118,8 +122,9 @@ pub fn morphology(
     let a_aee = ellipsoid_area(sa, sb, sc);
 
     let half: Vec<[i64; 3]> = vertices.iter().map(|(h, _)| *h).collect();
-    let (v_hull, a_hull) = convex_hull_volume_area(&half, [delta[0] / 2.0, delta[1] / 2.0, delta[2] / 2.0])
-        .unwrap_or((f64::NAN, f64::NAN));
+    let (v_hull, a_hull) =
+        convex_hull_volume_area(&half, [delta[0] / 2.0, delta[1] / 2.0, delta[2] / 2.0])
+            .unwrap_or((f64::NAN, f64::NAN));
 
     let mean = values.iter().sum::<f64>() / values.len() as f64;
     let (moran, geary) = moran_geary(&points, &values);
@@ -208,8 +213,8 @@ pub fn moran_geary(points: &[[f64; 3]], values: &[f64]) -> (f64, f64) {
             let p = points[i];
             for j in i + 1..n {
                 let q = points[j];
-                let d = ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2))
-                    .sqrt();
+                let d =
+                    ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt();
                 let wij = 1.0 / d;
                 w += wij;
                 m += wij * dev[i] * dev[j];
@@ -289,9 +294,13 @@ fn convex_hull(p: &[[i64; 3]]) -> Option<Vec<[usize; 3]>> {
     let c = *cand.iter().find(|&&k| {
         let u: [i64; 3] = std::array::from_fn(|i| p[b][i] - p[a][i]);
         let v: [i64; 3] = std::array::from_fn(|i| p[k][i] - p[a][i]);
-        u[0] * v[1] - u[1] * v[0] != 0 || u[1] * v[2] - u[2] * v[1] != 0 || u[0] * v[2] - u[2] * v[0] != 0
+        u[0] * v[1] - u[1] * v[0] != 0
+            || u[1] * v[2] - u[2] * v[1] != 0
+            || u[0] * v[2] - u[2] * v[0] != 0
     })?;
-    let d = *cand.iter().find(|&&k| orient(p[a], p[b], p[c], p[k]) != 0)?;
+    let d = *cand
+        .iter()
+        .find(|&&k| orient(p[a], p[b], p[c], p[k]) != 0)?;
     let mut faces: Vec<[usize; 3]> = if orient(p[a], p[b], p[c], p[d]) < 0 {
         vec![[a, b, c], [a, d, b], [b, d, c], [a, c, d]]
     } else {

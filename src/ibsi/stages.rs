@@ -168,7 +168,11 @@ pub fn resegment_range(
 
 /// Intensity outlier filtering (manual 7ACA): keeps the ROI voxels within μ ± nσ of the ROI's own mean
 /// and (population) standard deviation.
-pub fn filter_outliers(image: ArrayView3<'_, f64>, roi: ArrayView3<'_, bool>, n: f64) -> Array3<bool> {
+pub fn filter_outliers(
+    image: ArrayView3<'_, f64>,
+    roi: ArrayView3<'_, bool>,
+    n: f64,
+) -> Array3<bool> {
     let values: Vec<f64> = image
         .iter()
         .zip(roi.iter())
@@ -250,7 +254,12 @@ pub fn discretise(
             })
         }
         Discretisation::None => {
-            if min < 1.0 || image.iter().zip(roi.iter()).any(|(&v, &m)| m && v.fract() != 0.0) {
+            if min < 1.0
+                || image
+                    .iter()
+                    .zip(roi.iter())
+                    .any(|(&v, &m)| m && v.fract() != 0.0)
+            {
                 return Err(Error::invalid(
                     "discretisation 'none' needs positive integer intensities in the ROI",
                 ));
@@ -342,10 +351,17 @@ mod tests {
 
     #[test]
     fn fixed_bin_number_and_size_follow_the_manual() {
-        let img = Array3::from_shape_vec((1, 1, 5), vec![-500.0, -476.0, -475.0, 0.0, 400.0]).unwrap();
+        let img =
+            Array3::from_shape_vec((1, 1, 5), vec![-500.0, -476.0, -475.0, 0.0, 400.0]).unwrap();
         let all = Array3::from_elem((1, 1, 5), true);
         // FBS 25 from the re-segmentation bound −500: ⌊(X + 500) / 25⌋ + 1.
-        let (l, ng) = discretise(img.view(), all.view(), Discretisation::Width(25.0), Some(-500.0)).unwrap();
+        let (l, ng) = discretise(
+            img.view(),
+            all.view(),
+            Discretisation::Width(25.0),
+            Some(-500.0),
+        )
+        .unwrap();
         assert_eq!(l.as_slice().unwrap(), &[1, 1, 2, 21, 37]);
         assert_eq!(ng, 37);
         // FBN 32 between −500 and 400; the maximum takes the last bin.
@@ -355,6 +371,12 @@ mod tests {
         assert_eq!(l[[0, 0, 3]], (32.0f64 * 500.0 / 900.0).floor() as u32 + 1);
         assert_eq!(l[[0, 0, 4]], 32);
         // An intensity below the origin is an error.
-        assert!(discretise(img.view(), all.view(), Discretisation::Width(25.0), Some(-400.0)).is_err());
+        assert!(discretise(
+            img.view(),
+            all.view(),
+            Discretisation::Width(25.0),
+            Some(-400.0)
+        )
+        .is_err());
     }
 }

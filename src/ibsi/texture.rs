@@ -379,8 +379,22 @@ pub fn glrlm_matrix(grey: &Grey, d: [isize; 3], slice: Option<usize>) -> (Array2
 
 /// Emphasis-type feature tags shared by GLRLM, GLSZM, GLDZM and NGLDM (short/long = small/large index j).
 pub const RLM_NAMES: [&str; 16] = [
-    "sre", "lre", "lgre", "hgre", "srlge", "srhge", "lrlge", "lrhge", "glnu", "glnu_norm", "rlnu",
-    "rlnu_norm", "r_perc", "gl_var", "rl_var", "rl_entr",
+    "sre",
+    "lre",
+    "lgre",
+    "hgre",
+    "srlge",
+    "srhge",
+    "lrlge",
+    "lrhge",
+    "glnu",
+    "glnu_norm",
+    "rlnu",
+    "rlnu_norm",
+    "r_perc",
+    "gl_var",
+    "rl_var",
+    "rl_entr",
 ];
 /// GLSZM feature tags.
 pub const SZM_NAMES: [&str; 16] = [
@@ -508,6 +522,9 @@ pub fn emphasis_features(m: &Array2<f64>, nv: f64) -> Option<Vec<f64>> {
     Some(out)
 }
 
+/// Features of one matrix over its voxel count (`None` for an empty matrix).
+type FeaturesOf = dyn Fn(&Array2<f64>, f64) -> Option<Vec<f64>>;
+
 /// Features of a co-occurrence or run-length family under one aggregation: `matrix(d, slice)` builds
 /// one matrix (with its voxel count) and `features(m, nv)` its features.
 fn directional(
@@ -515,7 +532,7 @@ fn directional(
     agg: Aggregation,
     n_features: usize,
     matrix: &dyn Fn([isize; 3], Option<usize>) -> (Array2<f64>, f64),
-    features: &dyn Fn(&Array2<f64>, f64) -> Option<Vec<f64>>,
+    features: &FeaturesOf,
 ) -> Vec<f64> {
     let slices = roi_slices(grey.levels.view());
     let in_plane = &DIRECTIONS[..4];
@@ -599,10 +616,12 @@ pub fn glrlm(grey: &Grey, agg: Aggregation) -> Vec<f64> {
         agg,
         RLM_NAMES.len(),
         &|d, z| glrlm_matrix(grey, d, z),
-        &|m, nv| emphasis_features(m, nv).map(|mut f| {
-            f.truncate(16);
-            f
-        }),
+        &|m, nv| {
+            emphasis_features(m, nv).map(|mut f| {
+                f.truncate(16);
+                f
+            })
+        },
     )
 }
 
@@ -739,9 +758,7 @@ fn zone_matrix(zones: &[Zone], ng: usize, by_distance: bool) -> Array2<f64> {
 fn add_padded(acc: &mut Array2<f64>, m: &Array2<f64>) {
     if m.ncols() > acc.ncols() {
         let mut wider = Array2::<f64>::zeros((acc.nrows(), m.ncols()));
-        wider
-            .slice_mut(ndarray::s![.., ..acc.ncols()])
-            .assign(acc);
+        wider.slice_mut(ndarray::s![.., ..acc.ncols()]).assign(acc);
         *acc = wider;
     }
     let cols = m.ncols();
@@ -755,7 +772,7 @@ fn zone_like(
     agg: ZoneAggregation,
     n_features: usize,
     matrix: &dyn Fn(Option<usize>) -> (Array2<f64>, f64),
-    features: &dyn Fn(&Array2<f64>, f64) -> Option<Vec<f64>>,
+    features: &FeaturesOf,
 ) -> Vec<f64> {
     let mut rows = Vec::new();
     match agg {
@@ -848,7 +865,13 @@ pub fn gldzm(grey: &Grey, morph: ArrayView3<'_, bool>, agg: ZoneAggregation) -> 
 // NGTDM
 
 /// NGTDM feature tags.
-pub const NGT_NAMES: [&str; 5] = ["coarseness", "contrast", "busyness", "complexity", "strength"];
+pub const NGT_NAMES: [&str; 5] = [
+    "coarseness",
+    "contrast",
+    "busyness",
+    "complexity",
+    "strength",
+];
 
 /// The NGTDM of `grey` as an Ng × 2 matrix: column 0 the count n_i of voxels of level i with at least
 /// one ROI neighbour, column 1 the sum s_i of |i − mean of those neighbours|. In-plane over slice `z`
@@ -1029,7 +1052,10 @@ mod tests {
     #[test]
     fn runs_and_zones_of_a_small_image() {
         // Manual example layout (rows of a 4x4 image, levels 1..4).
-        let g = grey_2d(&[&[1, 2, 2, 3], &[1, 2, 3, 3], &[4, 2, 4, 1], &[4, 1, 2, 3]], 4);
+        let g = grey_2d(
+            &[&[1, 2, 2, 3], &[1, 2, 3, 3], &[4, 2, 4, 1], &[4, 1, 2, 3]],
+            4,
+        );
         let (m, nv) = glrlm_matrix(&g, [0, 0, 1], Some(0));
         assert_eq!(nv, 16.0);
         // Runs along x: row 0: 1,22,3; row 1: 1,2,33; row 2: 4,2,4,1; row 3: 4,1,2,3.
