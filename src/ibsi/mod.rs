@@ -16,7 +16,7 @@
 //!     roiThreshold: 0.5           # partial-volume threshold of the (linearly) interpolated ROI
 //!   resegmentation:               # absent: none
 //!     range: [-1000, 400]         # [lo, hi]; hi may be null for [lo, ∞)
-//!     outliers: 3                 # remove intensities beyond mean ± 3 SD
+//!     outliers: 3                 # remove intensities beyond mean ± 3 SD of the ROI (with a range: both)
 //!   discretisation: {method: FBS, binWidth: 25}      # FBS (binWidth) | FBN (binCount) | none
 //!   ivh: {method: FBS, binWidth: 2.5}                # none (integer intensities) | FBS | FBN
 //!   families: [morph, loc, stat, ih, ivh, cm, rlm, szm, dzm, ngt, ngl]   # default all
@@ -511,12 +511,16 @@ fn process(image: &Image, mask: &Mask, s: &IbsiSettings) -> Result<Processed> {
             roi.view(),
         );
     }
+    // Both criteria read the morphological mask: the outlier bounds are the mean ± n SD of the whole
+    // (interpolated) ROI, and the two masks are intersected (as the reference implementations do; the
+    // bounds do not depend on the range).
     let mut intensity = roi.clone();
     if let Some((lo, hi)) = s.range {
-        intensity = stages::resegment_range(data.view(), intensity.view(), lo, hi);
+        intensity = stages::resegment_range(data.view(), roi.view(), lo, hi);
     }
     if let Some(n) = s.outliers {
-        intensity = stages::filter_outliers(data.view(), intensity.view(), n);
+        let kept = stages::filter_outliers(data.view(), roi.view(), n);
+        intensity.zip_mut_with(&kept, |a, &b| *a = *a && b);
     }
     if intensity.iter().filter(|&&m| m).count() < 2 {
         return Err(Error::empty_roi(

@@ -1059,7 +1059,7 @@ mod tests {
         let (m, nv) = glrlm_matrix(&g, [0, 0, 1], Some(0));
         assert_eq!(nv, 16.0);
         // Runs along x: row 0: 1,22,3; row 1: 1,2,33; row 2: 4,2,4,1; row 3: 4,1,2,3.
-        assert_eq!(m.sum(), 13.0);
+        assert_eq!(m.sum(), 14.0);
         assert_eq!(m[[1, 1]], 1.0); // one run "22"
         assert_eq!(m[[2, 1]], 1.0); // one run "33"
         let zs = zones(&g, Array3::<u32>::zeros((1, 4, 4)).view(), Some(0));
