@@ -268,10 +268,12 @@ impl Extractor {
     /// fraction of the memory.
     pub fn needs_only_roi_box(&self) -> bool {
         let p = self.settings.params();
-        self.settings
-            .image_types()
-            .iter()
-            .all(|it| it.kind == ImageType::Original)
+        self.settings.ibsi().is_none()
+            && self
+                .settings
+                .image_types()
+                .iter()
+                .all(|it| it.kind == ImageType::Original)
             && !p.normalize
             && p.resampled_pixel_spacing.is_none()
             && !p.correct_mask
@@ -340,6 +342,12 @@ impl Extractor {
         progress: Progress<'_>,
         timings: &mut Timings,
     ) -> Result<Features> {
+        if let Some(ibsi) = self.settings.ibsi() {
+            // IBSI mode: its own pipeline (see `crate::ibsi`).
+            return timings.time("ibsi", || {
+                self.in_pool(|| crate::ibsi::extract(image, &mask, ibsi))
+            });
+        }
         let p = self.settings.params();
         // PyRadiomics resamples before it compares the grids: the new grid is built from the mask's own
         // grid, and image and mask are both resampled onto it (a single-slice mask keeps one slice).

@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod features;
 pub mod filters;
+pub mod ibsi;
 pub mod image;
 pub mod learn;
 pub mod limits;

@@ -654,6 +654,8 @@ pub struct Settings {
     voxel: crate::voxel::VoxelParams,
     image_types: Vec<ImageTypeSettings>,
     classes: Vec<(FeatureClass, Selection)>,
+    /// IBSI mode: the validated `ibsi` section, when the document has one.
+    ibsi: Option<crate::ibsi::IbsiSettings>,
 }
 
 impl Default for Settings {
@@ -710,13 +712,35 @@ impl Settings {
             }
         };
         for key in doc.keys() {
-            if !["imageType", "featureClass", "setting", "voxelSetting"].contains(&key.as_str()) {
+            if ![
+                "imageType",
+                "featureClass",
+                "setting",
+                "voxelSetting",
+                "ibsi",
+            ]
+            .contains(&key.as_str())
+            {
                 return Err(Error::setting(format!(
-                    "unknown section '{key}' (sections: imageType, featureClass, setting, voxelSetting)"
+                    "unknown section '{key}' (sections: imageType, featureClass, setting, voxelSetting, ibsi)"
                 )));
             }
         }
         let voxel = crate::voxel::VoxelParams::from_section(doc.get("voxelSetting"))?;
+        let ibsi = match doc.get("ibsi") {
+            None => None,
+            Some(v) => {
+                if let Some(other) = ["imageType", "featureClass", "setting", "voxelSetting"]
+                    .iter()
+                    .find(|k| doc.contains_key(**k))
+                {
+                    return Err(Error::setting(format!(
+                        "section '{other}' cannot be combined with 'ibsi': IBSI mode has its own processing and features"
+                    )));
+                }
+                Some(crate::ibsi::IbsiSettings::from_value(v)?)
+            }
+        };
         let mut params = Params::default();
         match doc.get("setting") {
             None | Some(Value::Null) => {}
@@ -836,7 +860,13 @@ impl Settings {
             voxel,
             image_types,
             classes,
+            ibsi,
         })
+    }
+
+    /// The IBSI settings when the document selects IBSI mode (an `ibsi` section), else `None`.
+    pub fn ibsi(&self) -> Option<&crate::ibsi::IbsiSettings> {
+        self.ibsi.as_ref()
     }
 
     /// The general settings.
