@@ -459,3 +459,84 @@ fn detached_data_files_stay_in_the_headers_folder() {
         [1.0, 2.0, 3.0, 4.0]
     );
 }
+
+/// The fuzz target's check on deterministic mutations of its seeds (truncations and byte changes), so
+/// that every test run covers the parser's error paths: an image, a mask or an error, never a panic.
+#[test]
+fn mutated_dicom_files_give_errors_not_panics() {
+    use radiomics::image::io::{read_image_with, ReadOptions};
+    use radiomics::image::{Geometry, Image};
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/dicom");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dicom-mutations");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("input.dcm");
+    let options = ReadOptions {
+        max_voxels: 1 << 20,
+    };
+    let grid = Image::new(
+        ndarray::Array3::zeros((2, 8, 8)),
+        Geometry::new([0.5, 0.75, 2.0], [0.0; 3]),
+    )
+    .unwrap();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&seeds)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 5, "seeds in {}", seeds.display());
+    let (mut images, mut masks, mut errors) = (0, 0, 0);
+    for seed in files {
+        let original = std::fs::read(&seed).unwrap();
+        let mut inputs: Vec<Vec<u8>> = (0..original.len())
+            .step_by(53)
+            .map(|n| original[..n].to_vec())
+            .collect();
+        for _ in 0..300 {
+            let mut m = original.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() as usize) % m.len();
+                m[at] = match next() % 3 {
+                    0 => next() as u8,
+                    1 => 0xff,
+                    _ => 0,
+                };
+            }
+            inputs.push(m);
+        }
+        inputs.push(original);
+        for input in inputs {
+            std::fs::write(&path, &input).unwrap();
+            match read_image_with(&path, &options) {
+                Ok(image) => {
+                    images += 1;
+                    assert!(image.data().len() <= options.max_voxels);
+                }
+                Err(e) => {
+                    errors += 1;
+                    assert_ne!(e.kind(), ErrorKind::Internal, "{e}");
+                }
+            }
+            if dicom::is_dicom_mask(&path) {
+                match read_mask_for(&path, 1, None, &grid) {
+                    Ok(mask) => {
+                        masks += 1;
+                        assert_eq!(mask.size(), grid.size());
+                    }
+                    Err(e) => assert_ne!(e.kind(), ErrorKind::Internal, "{e}"),
+                }
+            }
+        }
+    }
+    // The unmutated seeds load: two images and three masks at least.
+    assert!(
+        images >= 2 && masks >= 3 && errors > 100,
+        "{images} images, {masks} masks, {errors} errors"
+    );
+}

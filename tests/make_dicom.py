@@ -3,6 +3,10 @@
 Usage (python with pydicom, highdicom, SimpleITK, scikit-image and numpy):
 
     python tests/make_dicom.py DATA_DIR OUT_DIR
+    python tests/make_dicom.py --fuzz-seeds fuzz/seeds/dicom
+
+The second form writes the small seed inputs of the `dicom` fuzz target instead (8x8 slices in each
+transfer syntax written here, a SEG and an RTSTRUCT on them, a few KB each).
 
 DATA_DIR holds pyradiomics/nifti/{brain1,breast1,lung1}_{image,label}.nii.gz. OUT_DIR receives (about
 60 MB):
@@ -386,7 +390,31 @@ def main(data_dir, out_dir):
     write_rtstruct(o, [(1, 'BETWEEN', [(between, 'CLOSED_PLANAR')])], os.path.join(bad, 'rt_between.dcm'))
 
 
+def fuzz_seeds(out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    arr = (np.arange(128).reshape(2, 8, 8) * 7 - 300).astype(np.int16)
+    img = sitk.GetImageFromArray(arr)
+    img.SetSpacing((0.5, 0.75, 2.0))
+    label = np.zeros((2, 8, 8), bool)
+    label[:, 2:5, 3:7] = True
+    tmp = os.path.join(out_dir, 'tmp')
+    sources = write_series(img, os.path.join(tmp, 'explicit'), 'CT', ExplicitVRLittleEndian, intercept=-1024.0,
+                           unsigned=True)
+    write_series(img, os.path.join(tmp, 'implicit'), 'MR', ImplicitVRLittleEndian, slope=0.5)
+    shutil.copy(os.path.join(tmp, 'explicit', 'slice000.dcm'), os.path.join(out_dir, 'ct_explicit.dcm'))
+    shutil.copy(os.path.join(tmp, 'implicit', 'slice001.dcm'), os.path.join(out_dir, 'mr_implicit.dcm'))
+    make_seg(sources, label, os.path.join(out_dir, 'seg_binary.dcm'), 'BINARY')
+    make_seg(sources, label, os.path.join(out_dir, 'seg_fractional.dcm'), 'FRACTIONAL')
+    square = [(2.5, 1.5), (6.5, 1.5), (6.5, 5.5), (2.5, 5.5)]
+    write_rtstruct(sources[0], [(1, 'A', [(to_world(img, 0, square), 'CLOSED_PLANAR')])],
+                   os.path.join(out_dir, 'rtstruct.dcm'))
+    shutil.rmtree(tmp)
+
+
 if __name__ == '__main__':
-    if len(sys.argv) != 3:
+    if len(sys.argv) == 3 and sys.argv[1] == '--fuzz-seeds':
+        fuzz_seeds(sys.argv[2])
+    elif len(sys.argv) == 3:
+        main(sys.argv[1], sys.argv[2])
+    else:
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2])

@@ -206,16 +206,32 @@ pub(crate) fn fill_polygon(
             }
         }
         xs.sort_by(f64::total_cmp);
+        let mut passed = 0;
         for i in i0..=i1 {
             let x = i as f64;
-            let crossings = xs.iter().filter(|&&c| c < x).count();
-            if crossings % 2 == 1 {
+            while passed < xs.len() && xs[passed] < x {
+                passed += 1;
+            }
+            if passed % 2 == 1 {
                 inside[[z, j, i]] ^= true;
             }
-            for e in 0..n {
-                if near_segment([x, y], pts[e], pts[(e + 1) % n]) {
+        }
+    }
+    // Centres on an edge: only those in the edge's own bounding box can be.
+    for e in 0..n {
+        let (a, b) = (pts[e], pts[(e + 1) % n]);
+        let t = EDGE_TOLERANCE;
+        let lo = |u: f64, v: f64| (u.min(v) - t).ceil().max(0.0);
+        let hi = |u: f64, v: f64, n: usize| (u.max(v) + t).floor().min(n as f64 - 1.0);
+        let (x0, x1) = (lo(a[0], b[0]), hi(a[0], b[0], nx));
+        let (y0, y1) = (lo(a[1], b[1]), hi(a[1], b[1], ny));
+        if x0 > x1 || y0 > y1 {
+            continue;
+        }
+        for j in y0 as usize..=y1 as usize {
+            for i in x0 as usize..=x1 as usize {
+                if near_segment([i as f64, j as f64], a, b) {
                     on_edge[[z, j, i]] = true;
-                    break;
                 }
             }
         }
