@@ -437,7 +437,7 @@ fn series_geometry(series: &SeriesInfo) -> Result<(Vec<&Slice>, Geometry)> {
         [v[0] / n, v[1] / n, v[2] / n]
     };
     let normal = cross(row, col);
-    if !(dot(normal, normal).sqrt() > 0.5) {
+    if dot(normal, normal).sqrt() <= 0.5 || !normal.iter().all(|v| v.is_finite()) {
         return Err(Error::format(format!(
             "'{}': ImageOrientationPatient {o:?} does not give two independent directions",
             first.path.display()
@@ -473,7 +473,7 @@ fn series_geometry(series: &SeriesInfo) -> Result<(Vec<&Slice>, Geometry)> {
         sorted.sort_by(f64::total_cmp);
         let typical = sorted[sorted.len() / 2];
         for (w, gap) in slices.windows(2).zip(&gaps) {
-            if !(typical > 0.0) || (gap - typical).abs() > 1e-3 * typical {
+            if typical.is_nan() || typical <= 0.0 || (gap - typical).abs() > 1e-3 * typical {
                 return Err(Error::format(format!(
                     "slices '{}' and '{}' are {gap} mm apart along the normal, where the series' slices are \
                      {typical} mm apart: a slice is missing or repeated, or the spacing is uneven",
