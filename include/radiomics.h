@@ -42,7 +42,7 @@
  * ever removed or changed. A program built against ABI `n` runs with any library whose
  * `rad_abi_version()` is at least `n`.
  */
-#define RAD_ABI_VERSION 2
+#define RAD_ABI_VERSION 3
 
 /**
  * What a fallible function of the C API returned. `RAD_OK` (0) is success; every other value names one
@@ -632,6 +632,35 @@ rad_status rad_model_predict_case(const rad_model *model,
                                   const rad_image *const *images,
                                   const rad_image *mask,
                                   double *probability);
+
+/**
+ * Extracts one case from its files as `radiomics batch` extracts one row of its manifest: image `i` is
+ * read from `image_paths[i]` and is the sequence named `modalities[i]` (`"t1c"`, `"adc"`, ...); the
+ * mask is read from `mask_path`. Each image not on the mask's grid is resampled onto it; the features of
+ * each modality are extracted with its own settings and prefixed with its name
+ * (`t1c_original_firstorder_Mean`), modalities in the order given.
+ *
+ * `settings` are those of every modality without its own (NULL: PyRadiomics' defaults).
+ * `modality_settings` is NULL (every modality uses `settings`) or an array of `n_images` entries, entry
+ * `i` being the settings of modality `i`, or NULL for `settings`. `modalities` and `image_paths` are
+ * arrays of `n_images` non-NULL strings (NULL only when `n_images` is 0, which the library refuses as an
+ * empty case). Paths are read as given (relative ones from the current directory). Every handle is only
+ * read: the same handles may be used by other threads at the same time.
+ *
+ * On success `*out` receives a new feature set, owned by the caller and freed with `rad_features_free`
+ * (`rad_features_to_csv` writes its values as the batch table does); on failure `*out` is left as it was.
+ * Returns `RAD_OK`; `RAD_INVALID_ARGUMENT` for a NULL argument, no image, a modality given twice or not a
+ * valid name; `RAD_IO` and `RAD_FORMAT` for a file that cannot be read (the message names the modality
+ * or the mask, and the path); and the statuses of `rad_extract` for the extraction itself
+ * (`RAD_GEOMETRY_MISMATCH`, `RAD_EMPTY_ROI`, ...). Thread-safe.
+ */
+rad_status rad_extract_case_files(const rad_settings *settings,
+                                  size_t n_images,
+                                  const char *const *modalities,
+                                  const char *const *image_paths,
+                                  const rad_settings *const *modality_settings,
+                                  const char *mask_path,
+                                  rad_features **out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -28,7 +28,7 @@ impl BoxHandle for rad_features {
 }
 
 impl FeatureSet {
-    fn new(features: Features) -> Result<FeatureSet> {
+    pub(super) fn new(features: Features) -> Result<FeatureSet> {
         let c_names = features
             .names()
             .iter()

@@ -37,8 +37,11 @@ mod features;
 
 mod model;
 
+mod case;
+
 use std::ffi::{c_char, CStr};
 
+pub use case::rad_extract_case_files;
 pub use error::{rad_last_error_message, rad_status, rad_status_name};
 pub use features::{
     rad_extract, rad_extract_with_progress, rad_features, rad_features_count, rad_features_find,
@@ -72,7 +75,7 @@ pub const RAD_VERSION_PATCH: u32 = 0;
 /// ABI version of this header. It grows by one whenever functions or enum values are appended; nothing is
 /// ever removed or changed. A program built against ABI `n` runs with any library whose
 /// `rad_abi_version()` is at least `n`.
-pub const RAD_ABI_VERSION: u32 = 2;
+pub const RAD_ABI_VERSION: u32 = 3;
 
 /// The library's version, `"MAJOR.MINOR.PATCH"`, as a NUL-terminated string.
 ///

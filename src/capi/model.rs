@@ -176,7 +176,7 @@ pub extern "C" fn rad_model_predict(
 }
 
 /// A borrowed array argument of `n` elements; NULL is accepted only for `n == 0`.
-fn slice_arg<'a, T>(p: *const T, n: usize, name: &str) -> Result<&'a [T]> {
+pub(super) fn slice_arg<'a, T>(p: *const T, n: usize, name: &str) -> Result<&'a [T]> {
     if n == 0 {
         return Ok(&[]);
     }

@@ -39,15 +39,24 @@ cmake --build "$work/tests" -j "$jobs"
 (cd "$work/tests" && ctest --output-on-failure -j "$jobs")
 
 echo "== Python binding"
-lib="$(ls "$prefix"/lib*/libradiomics.so | head -n 1)"
 python3 -m venv --system-site-packages "$work/venv"
 py="$work/venv/bin/python"
 if ! "$py" -c "import numpy, pytest" 2>/dev/null; then
   "$py" -m pip install --quiet numpy pytest
 fi
+# The package builds its own copy of the library with cargo: same profile and target folder as the
+# CMake build above, so cargo finds it up to date.
+export SETUPTOOLS_RUST_CARGO_PROFILE="$profile"
 "$py" -m pip install --quiet --no-build-isolation "$root/bindings/python" 2>/dev/null \
   || "$py" -m pip install --quiet "$root/bindings/python"
-export RADIOMICS_LIBRARY="$lib"
+# Cohorts on Dask (test_distributed.py), required here rather than skipped.
+"$py" -m pip install --quiet dask distributed pandas pyarrow
+export RADIOMICS_REQUIRE_DASK=1
+# No RADIOMICS_LIBRARY: the installed package must load the library it carries.
+# Its version is the library's (the crate's).
+(cd "$work" && "$py" -c 'import os, importlib.metadata as md, radiomics_rs as rr
+assert os.path.dirname(rr.library_path) == os.path.dirname(rr.__file__), rr.library_path
+assert rr.version() == md.version("radiomics-rs"), (rr.version(), md.version("radiomics-rs"))')
 # The model tests reuse the model and cohort the CMake suite made with `radiomics demo`.
 export RADIOMICS_CLI="$prefix/bin/radiomics"
 export RADIOMICS_DEMO_DIR="$work/tests/scratch/demo"

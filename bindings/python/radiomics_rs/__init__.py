@@ -20,8 +20,8 @@ from a case's images by modality::
     p = model.predict_case({"t1c": t1c, "adc": (adc_array, spacing, origin, direction)}, mask)
     positive = p >= model.threshold
 
-The shared library is found through ``$RADIOMICS_LIBRARY``, then next to this file, then on the system's
-library path.
+The package carries its shared library (``libradiomics.so`` next to this file, built by ``pip install``).
+``$RADIOMICS_LIBRARY`` overrides it; without either, the system's library path is searched.
 """
 
 import ctypes
@@ -89,8 +89,9 @@ def _find_library():
     if found:
         return found
     raise ImportError(
-        "radiomics_rs: the radiomics C library was not found; set RADIOMICS_LIBRARY to the path of "
-        "libradiomics.so, or copy it next to radiomics_rs/__init__.py"
+        "radiomics_rs: the radiomics C library was not found; install the package from the repository "
+        "(pip install ./bindings/python builds the library into it), or set RADIOMICS_LIBRARY to the path "
+        "of libradiomics.so"
     )
 
 
