@@ -32,7 +32,7 @@ use rayon::prelude::*;
 use crate::case::{check_modality_name, Case, CaseExtractor};
 use crate::error::{Error, ErrorKind, Result};
 use crate::extract::format_value;
-use crate::image::io::read_image;
+use crate::image::io::{read_image, read_label_image_for};
 
 /// Columns of a manifest that are not modalities.
 pub const ID_COLUMNS: [&str; 4] = ["case_id", "patient_id", "label", "split"];
@@ -155,7 +155,11 @@ pub fn extract_row(row: &ManifestRow, extractor: &CaseExtractor) -> Result<crate
             read_image(p).map_err(|e| e.context(format!("modality '{m}'")))?,
         ));
     }
-    let mask = read_image(&row.mask).map_err(|e| e.context("mask"))?;
+    // A DICOM SEG or RTSTRUCT mask is placed on the grid of the first image.
+    let label = extractor.default_settings().params().label;
+    let (first_path, first_image) = (&row.images[0].1, &images[0].1);
+    let mask = read_label_image_for(&row.mask, label, Some(first_path), first_image)
+        .map_err(|e| e.context("mask"))?;
     extractor.extract(&Case { images, mask })
 }
 

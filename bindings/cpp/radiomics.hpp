@@ -174,7 +174,7 @@ private:
 /// A volume on a physical grid (an image, or a label image used as a mask).
 class Image {
 public:
-    /// Reads a NIfTI or NRRD file.
+    /// Reads a NIfTI, NRRD or MetaImage file, or a DICOM series (a folder).
     static Image load(const std::string &path) {
         rad_image *p = nullptr;
         detail::check(rad_image_load(path.c_str(), &p));

@@ -245,7 +245,8 @@ class Image(_Handle):
 
     @classmethod
     def load(cls, path):
-        """Reads a NIfTI (``.nii``, ``.nii.gz``) or NRRD (``.nrrd``) file."""
+        """Reads a NIfTI (``.nii``, ``.nii.gz``), NRRD (``.nrrd``, ``.nhdr``) or MetaImage (``.mha``,
+        ``.mhd``) file, or a DICOM series (a folder)."""
         out = _vp()
         _check(_lib.rad_image_load(_path(path), ctypes.byref(out)))
         return cls(out.value)

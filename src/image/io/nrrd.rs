@@ -113,7 +113,7 @@ fn parse_vector(s: &str) -> Result<[f64; 3]> {
 }
 
 #[allow(clippy::needless_range_loop)] // small fixed-size matrices read clearer by index
-fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Image> {
+pub(crate) fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Image> {
     if !bytes.starts_with(b"NRRD000") {
         return Err(Error::format("not a NRRD file (no NRRD000x magic)"));
     }
