@@ -56,7 +56,7 @@
  * ever removed or changed. A program built against ABI `n` runs with any library whose
  * `rad_abi_version()` is at least `n`.
  */
-#define RAD_ABI_VERSION 4
+#define RAD_ABI_VERSION 5
 
 /**
  * What a fallible function of the C API returned. `RAD_OK` (0) is success; every other value names one
@@ -233,6 +233,14 @@ typedef struct rad_features rad_features;
 typedef struct rad_image rad_image;
 
 /**
+ * The feature maps of one voxel-based extraction: each has a name (`original_glcm_Contrast`) and a
+ * volume of doubles on a grid shared by all maps (the ROI's bounding box grown by `kernelRadius`), with
+ * `initValue` outside the ROI. Opaque; made by `rad_extract_maps`, freed by `rad_maps_free`. Immutable:
+ * may be read by several threads at once.
+ */
+typedef struct rad_maps rad_maps;
+
+/**
  * A trained model (the versioned, checksummed JSON file written by `radiomics train` or
  * `radiomics demo`): its input feature names, selected features, scaler, classifier, decision threshold
  * and the extraction settings its features were computed with. Opaque; made by `rad_model_load` or
@@ -313,7 +321,9 @@ RAD_API const char *rad_status_name(int32_t status);
 RAD_API const char *rad_last_error_message(void);
 
 /**
- * Reads a volume from a NIfTI-1 (`.nii`, `.nii.gz`) or NRRD (`.nrrd`) file, in LPS world coordinates.
+ * Reads a volume from a NIfTI-1 (`.nii`, `.nii.gz`), NRRD (`.nrrd`, `.nhdr`) or MetaImage (`.mha`,
+ * `.mhd`) file, or a DICOM image series (a folder holding one series, or one file of the series wanted),
+ * in LPS world coordinates.
  *
  * `path` is a NUL-terminated UTF-8 path. On success `*out` receives a new image, owned by the caller and
  * freed with `rad_image_free`; on failure `*out` is left as it was.
@@ -502,13 +512,13 @@ RAD_API rad_status rad_settings_set_label(rad_settings *settings, int64_t label)
 /**
  * Sets how many worker threads each extraction with these settings may use (the `threads` setting, an
  * extension of this library): `threads` >= 1 runs the extraction's parallel parts in a pool of that many
- * threads made for the call (values above 256 are taken as 256); 0 (the default) uses the pool of the
+ * threads made for the call (at most 1024); 0 (the default) uses the pool of the
  * calling thread — rayon's global pool, one thread per core, or `RAYON_NUM_THREADS` when set. Features
  * are bit-identical for any number of threads; progress and log callbacks still run on the calling
  * thread.
  *
- * Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` when `settings` is NULL. Not thread-safe for this
- * `settings`.
+ * Returns `RAD_OK`; `RAD_INVALID_ARGUMENT` when `settings` is NULL; `RAD_UNSUPPORTED_SETTING` for more
+ * than 1024 threads (settings unchanged). Not thread-safe for this `settings`.
  */
 RAD_API rad_status rad_settings_set_threads(rad_settings *settings, uint32_t threads);
 
@@ -816,6 +826,67 @@ rad_status rad_extract_case_files(const rad_settings *settings,
  * Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a `min_level` that is not a `rad_log_level` value.
  */
 RAD_API rad_status rad_set_log_callback(rad_log_fn callback, void *user, int32_t min_level);
+
+/**
+ * Voxel-based extraction (PyRadiomics' `voxelBased=True`): for every voxel of the region of interest of
+ * `mask` (its voxels equal to the `label` setting) in `image`, the features of the kernel around it, as
+ * the `voxelSetting` section of the settings defines it (`kernelRadius`, `maskedKernel`, `initValue`,
+ * `voxelBatch`). Every class but shape, on every enabled image type.
+ *
+ * `progress` may be NULL; otherwise it is called on the calling thread with the fraction done, and a
+ * non-zero return cancels (`RAD_CANCELLED`, also mid-map). `user` is passed to it untouched.
+ *
+ * On success `*out` receives a new map set, owned by the caller and freed with `rad_maps_free`; on
+ * failure `*out` is left as it was. Returns `RAD_OK` or the codes of `rad_extract`, and
+ * `RAD_LIMIT_EXCEEDED` when the maps would take more than the `maxMemoryMB` setting. Thread-safe.
+ */
+RAD_API
+rad_status rad_extract_maps(const rad_settings *settings,
+                            const rad_image *image,
+                            const rad_image *mask,
+                            rad_progress_fn progress,
+                            void *user,
+                            rad_maps **out);
+
+/**
+ * Frees a map set. NULL is ignored. Names and data pointers obtained from it become invalid.
+ */
+RAD_API void rad_maps_free(rad_maps *maps);
+
+/**
+ * Number of maps in the set; 0 when `maps` is NULL. Thread-safe.
+ */
+RAD_API size_t rad_maps_count(const rad_maps *maps);
+
+/**
+ * The feature name of map `index` (0-based), NUL-terminated UTF-8, e.g. `"original_glcm_Contrast"`.
+ *
+ * The string belongs to the map set and stays valid until `rad_maps_free`; do not free it. NULL when
+ * `maps` is NULL or `index` is not below `rad_maps_count` (with a message for `rad_last_error_message`).
+ * Thread-safe.
+ */
+RAD_API const char *rad_maps_name(const rad_maps *maps, size_t index);
+
+/**
+ * The values of map `index` (0-based): `nx·ny·nz` doubles (the sizes of `rad_maps_image`'s image), x
+ * varying fastest, then y, then z.
+ *
+ * The buffer belongs to the map set and stays valid until `rad_maps_free`; do not free or write it.
+ * NULL when `maps` is NULL or `index` is not below `rad_maps_count` (with a message for
+ * `rad_last_error_message`). Thread-safe.
+ */
+RAD_API const double *rad_maps_data(const rad_maps *maps, size_t index);
+
+/**
+ * Map `index` (0-based) as a new image, with the maps' grid: size, spacing, origin and direction
+ * (`rad_image_size`, `rad_image_spacing`, `rad_image_origin`, `rad_image_direction`) and its values
+ * (`rad_image_copy_voxels`).
+ *
+ * On success `*out` receives a new image, owned by the caller and freed with `rad_image_free`; on
+ * failure `*out` is left as it was. Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a NULL argument or an
+ * index not below `rad_maps_count`. Thread-safe.
+ */
+RAD_API rad_status rad_maps_image(const rad_maps *maps, size_t index, rad_image **out);
 
 #ifdef __cplusplus
 }  // extern "C"

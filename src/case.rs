@@ -82,6 +82,35 @@ impl CaseExtractor {
         &self.per_modality
     }
 
+    /// Errors when settings were given for a modality not among `present` (a typo, or a `--params`
+    /// that would silently have no effect).
+    pub fn check_modalities(&self, present: &[&str]) -> Result<()> {
+        for m in self.per_modality.keys() {
+            if !present.contains(&m.as_str()) {
+                return Err(Error::setting(format!(
+                    "settings were given for modality '{m}', which the case does not have (modalities: {})",
+                    present.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// A digest of every setting (default and per modality): equal digests, equal features.
+    pub fn settings_fingerprint(&self) -> String {
+        use sha2::Digest;
+        let mut doc = serde_json::Map::new();
+        doc.insert("default".into(), self.default.to_value());
+        for (m, s) in &self.per_modality {
+            doc.insert(format!("modality {m}"), s.to_value());
+        }
+        let text = serde_json::Value::Object(doc).to_string();
+        sha2::Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// The default settings.
     pub fn default_settings(&self) -> &Settings {
         &self.default
@@ -123,11 +152,26 @@ fn onto_mask_grid(image: &Image, mask: &Image, settings: &Settings) -> Result<Im
     );
     match same {
         Ok(()) => Ok(image.clone()),
-        Err(_) => crate::preprocess::resample::resample_onto(
-            image,
-            mask.geometry(),
-            mask.size(),
-            crate::preprocess::resample::Interpolator::from(p.interpolator),
-        ),
+        Err(_) => {
+            // The image must cover the ROI it is resampled for (an empty or absent label is reported by
+            // the extraction itself).
+            if let Some(bb) = crate::extract::select_label(mask, p.label)
+                .ok()
+                .and_then(|m| m.bounding_box())
+            {
+                crate::image::overlap::check_roi_inside(
+                    image.geometry(),
+                    image.size(),
+                    mask.geometry(),
+                    &bb,
+                )?;
+            }
+            crate::preprocess::resample::resample_onto(
+                image,
+                mask.geometry(),
+                mask.size(),
+                crate::preprocess::resample::Interpolator::from(p.interpolator),
+            )
+        }
     }
 }

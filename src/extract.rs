@@ -34,7 +34,7 @@ use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape, shape2
 use crate::filters;
 use crate::image::io::DataType;
 use crate::image::{check_same_grid, BoundingBox, Image, Mask};
-use crate::preprocess::discretise::{self, discretise_limited};
+use crate::preprocess::discretise::{self, discretise_in, Precision};
 use crate::preprocess::resample::{
     resample_grid, resample_image_and_mask, resample_mask, Interpolator,
 };
@@ -256,7 +256,7 @@ impl Extractor {
 
     /// Runs `f` (which may spread work over threads) in this extractor's pool, if it has one. Only the
     /// parallel parts go there: the progress callback is always called on the caller's thread.
-    fn in_pool<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
+    pub(crate) fn in_pool<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
         match &self.pool {
             Some(pool) => pool.install(f),
             None => f(),
@@ -270,10 +270,12 @@ impl Extractor {
     /// fraction of the memory.
     pub fn needs_only_roi_box(&self) -> bool {
         let p = self.settings.params();
-        self.settings
-            .image_types()
-            .iter()
-            .all(|it| it.kind == ImageType::Original)
+        self.settings.ibsi().is_none()
+            && self
+                .settings
+                .image_types()
+                .iter()
+                .all(|it| it.kind == ImageType::Original)
             && !p.normalize
             && p.resampled_pixel_spacing.is_none()
             && !p.correct_mask
@@ -356,17 +358,26 @@ impl Extractor {
         tracker: &Tracker,
         timings: &mut Timings,
     ) -> Result<Features> {
+        if let Some(ibsi) = self.settings.ibsi() {
+            // IBSI mode: its own pipeline (see `crate::ibsi`).
+            return timings.time("ibsi", || {
+                self.in_pool(|| crate::ibsi::extract(image, &mask, ibsi))
+            });
+        }
         let p = self.settings.params();
+        // PyRadiomics resamples before it compares the grids: the new grid is built from the mask's own
+        // grid, and image and mask are both resampled onto it (a single-slice mask keeps one slice).
+        let resampling = p.resampled_pixel_spacing.is_some();
         if let Err(e) = check_same_grid(
             (image.geometry(), image.size()),
             (mask.geometry(), mask.size()),
             p.geometry_tolerance,
         ) {
-            if !p.correct_mask {
+            if !p.correct_mask && !resampling {
                 return Err(e.context("image and mask do not share a grid (or set correctMask)"));
             }
         }
-        let mask = if p.correct_mask {
+        let mask = if p.correct_mask && !resampling {
             correct_mask(image, mask)?
         } else {
             mask
@@ -381,6 +392,7 @@ impl Extractor {
         let mask = if let Some(spacing) = p.resampled_pixel_spacing {
             let (_, size) = resample_grid(&mask, spacing, p.pad_distance)?;
             check_volume("the resampled grid", size, p)?;
+            crate::limits::check_peak_memory("the resampled grid", size.iter().product(), 0, p)?;
             let (resampled_image, resampled_mask) = timings.time("resample", || {
                 resample_image_and_mask(
                     &image,
@@ -404,6 +416,8 @@ impl Extractor {
             mask
         };
         let mut bbox = check_roi(&mask, p)?;
+        let grid: usize = mask.size().iter().product();
+        crate::limits::check_peak_memory("the grid", grid, mask.count(), p)?;
         let mut shape_mask = mask.clone();
         let mut roi_mask = mask;
         if let Some(range) = &p.resegment_range {
@@ -479,6 +493,11 @@ impl Extractor {
                             image: derived_image.data(),
                             roi,
                             spacing: derived_image.spacing(),
+                            precision: if derived_image.pixel_type() == Some(DataType::F32) {
+                                Precision::F32
+                            } else {
+                                Precision::F64
+                            },
                         };
                         compute_classes(
                             &mut part,
@@ -561,7 +580,7 @@ pub fn check_roi(mask: &Mask, p: &Params) -> Result<BoundingBox> {
     Ok(bb)
 }
 
-fn dim3<T>(a: ArrayView3<'_, T>) -> [usize; 3] {
+pub(crate) fn dim3<T>(a: ArrayView3<'_, T>) -> [usize; 3] {
     let (z, y, x) = a.dim();
     [z, y, x]
 }
@@ -574,7 +593,7 @@ fn crop3<'a, T>(a: ArrayView3<'a, T>, bb: &BoundingBox) -> ArrayView3<'a, T> {
     ])
 }
 
-fn crop_mask(mask: &Mask, bb: &BoundingBox) -> Result<Mask> {
+pub(crate) fn crop_mask(mask: &Mask, bb: &BoundingBox) -> Result<Mask> {
     Mask::from_array(
         crop3(mask.roi(), bb).to_owned(),
         mask.geometry().cropped(bb),
@@ -631,16 +650,37 @@ pub fn resegment(image: &Image, mask: &Mask, range: &[f64], mode: ResegmentMode)
         .collect();
     let mut sorted = range.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let thresholds: Vec<f64> = match mode {
-        ResegmentMode::Absolute => sorted,
-        ResegmentMode::Relative => {
-            let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            sorted.iter().map(|t| max * t).collect()
+    // On a float32 image numpy keeps the thresholds in float32 (a Python float meeting a float32 scalar
+    // or array is cast to it), and the mean and SD of sigma mode are float32 reductions.
+    let single = image.pixel_type() == Some(DataType::F32);
+    let thresholds: Vec<f64> = if single {
+        let v32: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+        match mode {
+            ResegmentMode::Absolute => sorted.iter().map(|&t| t as f32 as f64).collect(),
+            ResegmentMode::Relative => {
+                let max = v32.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                sorted.iter().map(|&t| (max * t as f32) as f64).collect()
+            }
+            ResegmentMode::Sigma => {
+                let (mean, sd) = crate::numeric::mean_std_f32(&v32);
+                sorted
+                    .iter()
+                    .map(|&t| (mean + sd * t as f32) as f64)
+                    .collect()
+            }
         }
-        ResegmentMode::Sigma => {
-            let mean = crate::numeric::mean(&values);
-            let sd = crate::numeric::central_moment(&values, 2).sqrt();
-            sorted.iter().map(|t| mean + sd * t).collect()
+    } else {
+        match mode {
+            ResegmentMode::Absolute => sorted,
+            ResegmentMode::Relative => {
+                let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                sorted.iter().map(|t| max * t).collect()
+            }
+            ResegmentMode::Sigma => {
+                let mean = crate::numeric::mean(&values);
+                let sd = crate::numeric::central_moment(&values, 2).sqrt();
+                sorted.iter().map(|t| mean + sd * t).collect()
+            }
         }
     };
     let lo = thresholds[0];
@@ -658,7 +698,7 @@ pub fn resegment(image: &Image, mask: &Mask, range: &[f64], mode: ResegmentMode)
 }
 
 /// The limits `maxVoxels` and `maxMemoryMB` on a volume of `size` voxels (x, y, z) held as `f64`.
-fn check_volume(what: &str, size: [usize; 3], p: &Params) -> Result<()> {
+pub(crate) fn check_volume(what: &str, size: [usize; 3], p: &Params) -> Result<()> {
     let voxels = size[0]
         .checked_mul(size[1])
         .and_then(|v| v.checked_mul(size[2]));
@@ -692,8 +732,18 @@ fn check_texture_memory(
     }
     let n = counts.iter().filter(|&&c| c > 0).count();
     let largest_zone = counts.iter().copied().max().unwrap_or(0);
-    let angles = glcm::angles(grey, &p.texture).len().max(1);
     let (sz, sy, sx) = grey.levels.dim();
+    let t = &p.texture;
+    let count = |bidirectional| {
+        crate::features::texture::count_angles_within(
+            [sz, sy, sx],
+            &t.distances,
+            t.plane(),
+            bidirectional,
+        )
+    };
+    crate::limits::check_texture_work(wanted, count(true), sz * sy * sx, &t.distances)?;
+    let angles = usize::try_from(count(false)).unwrap_or(usize::MAX).max(1);
     let longest = sz.max(sy).max(sx);
     for (class, _) in wanted {
         let cells = match class {
@@ -718,7 +768,7 @@ fn check_texture_memory(
     Ok(())
 }
 
-fn check_finite(image: &Image, mask: &Mask, bb: &BoundingBox) -> Result<()> {
+pub(crate) fn check_finite(image: &Image, mask: &Mask, bb: &BoundingBox) -> Result<()> {
     let img = crop3(image.data(), bb);
     let roi = crop3(mask.roi(), bb);
     let bad = ndarray::Zip::indexed(img)
@@ -739,7 +789,7 @@ fn check_finite(image: &Image, mask: &Mask, bb: &BoundingBox) -> Result<()> {
 
 /// PyRadiomics' `correctMask`: a mask on another grid is resampled onto the image's (nearest neighbour).
 /// A mask that already fits is returned as it is.
-fn correct_mask(image: &Image, mask: Mask) -> Result<Mask> {
+pub(crate) fn correct_mask(image: &Image, mask: Mask) -> Result<Mask> {
     if check_same_grid(
         (image.geometry(), image.size()),
         (mask.geometry(), mask.size()),
@@ -748,6 +798,15 @@ fn correct_mask(image: &Image, mask: Mask) -> Result<Mask> {
     .is_ok()
     {
         return Ok(mask);
+    }
+    if let Some(bb) = mask.bounding_box() {
+        crate::image::overlap::check_roi_inside(
+            image.geometry(),
+            image.size(),
+            mask.geometry(),
+            &bb,
+        )
+        .map_err(|e| e.context("correctMask"))?;
     }
     let roi = resample_mask(&mask, image.geometry(), image.size());
     if !roi.iter().any(|&b| b) {
@@ -773,7 +832,7 @@ type RegionFilter<'a> = &'a dyn Fn(&Image, &Mask) -> Result<DerivedImages>;
 /// maps) taken from the whole image. See `filters` for each margin; LoG, an IIR filter of unbounded
 /// support, uses a margin measured to keep values within 1e-9 of whole-image filtering, and within that
 /// region filters only the rows that reach the box (`filters::log::log_in_box`).
-fn derive_images(
+pub(crate) fn derive_images(
     kind: ImageType,
     image: &Image,
     mask: &Mask,
@@ -805,7 +864,8 @@ fn derive_images(
             let per_sigma: Vec<Result<DerivedImages>> = p
                 .sigma
                 .par_iter()
-                .map(|&sigma| {
+                .enumerate()
+                .map(|(i, &sigma)| {
                     // PyRadiomics skips (with a warning) a sigma the image is too small for.
                     if filters::log::log_skip_reason(image.size(), image.spacing(), sigma).is_some()
                     {
@@ -826,9 +886,14 @@ fn derive_images(
                         filters::log::Precision::Itk,
                     )?;
                     let geometry = image.geometry().cropped(bbox);
+                    let name = p.sigma_text.get(i).map_or_else(
+                        || filters::log::log_name(sigma),
+                        |t| filters::log::log_name_from_text(t),
+                    );
+                    // SimpleITK's LoG output is float32, whatever the input.
                     Ok(vec![(
-                        filters::log::log_name(sigma),
-                        Image::new(values, geometry)?,
+                        name,
+                        Image::new(values, geometry)?.with_pixel_type(Some(DataType::F32)),
                     )])
                 })
                 .collect();
@@ -841,15 +906,16 @@ fn derive_images(
         ImageType::Wavelet => {
             let margin =
                 filters::wavelet::wavelet_margin(&p.wavelet, p.start_level, p.level, plane)?;
-            on_region(margin, true, &|sub, _| {
-                filters::wavelet::wavelet_with_force2d(
-                    sub,
-                    &p.wavelet,
-                    p.start_level,
-                    p.level,
-                    plane,
-                )
-            })
+            // pywt keeps a float32 input in float32; any other input is transformed in float64.
+            let single = image.pixel_type() == Some(DataType::F32);
+            let bands = on_region(margin, true, &|sub, _| {
+                filters::wavelet::wavelet_in(sub, &p.wavelet, p.start_level, p.level, plane, single)
+            })?;
+            let pixel_type = single.then_some(DataType::F32);
+            Ok(bands
+                .into_iter()
+                .map(|(n, im)| (n, im.with_pixel_type(pixel_type)))
+                .collect())
         }
         ImageType::Square
         | ImageType::SquareRoot
@@ -875,7 +941,8 @@ fn derive_images(
         }
         ImageType::Gradient => on_region(filters::gradient::GRADIENT_MARGIN, false, &|sub, _| {
             // SimpleITK's GradientMagnitude returns float32 whatever the input type (float64 included).
-            let g = filters::gradient::gradient(sub, p.gradient_use_spacing);
+            let g = filters::gradient::gradient(sub, p.gradient_use_spacing)
+                .with_pixel_type(Some(DataType::F32));
             Ok(vec![("gradient".to_string(), g)])
         }),
         ImageType::LBP2D => {
@@ -937,6 +1004,8 @@ struct Derived<'a> {
     image: ArrayView3<'a, f64>,
     roi: ArrayView3<'a, bool>,
     spacing: [f64; 3],
+    /// The type of PyRadiomics' array for this image, which sets the arithmetic of the bin edges.
+    precision: Precision,
 }
 
 fn compute_classes(
@@ -952,6 +1021,7 @@ fn compute_classes(
         image,
         roi,
         spacing,
+        precision,
     } = d;
     let wanted: Vec<&(FeatureClass, Selection)> =
         classes.iter().filter(|(c, _)| !c.is_shape()).collect();
@@ -959,7 +1029,7 @@ fn compute_classes(
         return Ok(());
     }
     let grey = timings.time(format!("discretise {type_name}"), || {
-        discretise_limited(image, roi, p.binning(), p.max_grey_levels)
+        discretise_in(image, roi, p.binning(), p.max_grey_levels, precision)
     })?;
     check_texture_memory(&grey, &wanted, p)?;
     for (class, selection) in wanted {
@@ -1019,7 +1089,13 @@ fn push_selected(
     for (info, &v) in registry.iter().zip(values) {
         let on = match selection {
             Selection::All => !info.deprecated,
-            Selection::Names(names) => names.iter().any(|n| n == info.name),
+            // PyRadiomics' deprecated GLCM and GLDM features raise a DeprecationWarning instead of a value,
+            // and are left out of its result even when named; those of firstorder and shape still compute.
+            Selection::Names(names) => {
+                names.iter().any(|n| n == info.name)
+                    && !(info.deprecated
+                        && matches!(class, FeatureClass::Glcm | FeatureClass::Gldm))
+            }
         };
         if on {
             out.push(format!("{type_name}_{}_{}", class.name(), info.name), v);

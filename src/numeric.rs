@@ -36,6 +36,55 @@ pub fn pairwise_sum(a: &[f64]) -> f64 {
     }
 }
 
+/// numpy's pairwise sum of a contiguous float32 array: the same blocks as [`pairwise_sum`], every
+/// addition in float32.
+pub fn pairwise_sum_f32(a: &[f32]) -> f32 {
+    const BLOCK: usize = 128;
+    let n = a.len();
+    if n < 8 {
+        let mut s = 0.0f32;
+        for &v in a {
+            s += v;
+        }
+        s
+    } else if n <= BLOCK {
+        let mut r = [a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]];
+        let mut i = 8;
+        while i + 8 <= n {
+            for (k, rk) in r.iter_mut().enumerate() {
+                *rk += a[i + k];
+            }
+            i += 8;
+        }
+        let mut s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for &v in &a[i..] {
+            s += v;
+        }
+        s
+    } else {
+        let mut half = n / 2;
+        half -= half % 8;
+        pairwise_sum_f32(&a[..half]) + pairwise_sum_f32(&a[half..])
+    }
+}
+
+/// `numpy.mean` and `numpy.std` of a float32 array, computed in float32 as numpy does (NaN when empty).
+pub fn mean_std_f32(a: &[f32]) -> (f32, f32) {
+    if a.is_empty() {
+        return (f32::NAN, f32::NAN);
+    }
+    let n = a.len() as f32;
+    let mean = pairwise_sum_f32(a) / n;
+    let squares: Vec<f32> = a
+        .iter()
+        .map(|&x| {
+            let d = x - mean;
+            d * d
+        })
+        .collect();
+    (mean, (pairwise_sum_f32(&squares) / n).sqrt())
+}
+
 /// numpy's sum of `f(x)` over `a`, evaluated into a temporary as numpy does.
 pub fn sum_map(a: &[f64], f: impl Fn(f64) -> f64) -> f64 {
     let t: Vec<f64> = a.iter().map(|&x| f(x)).collect();
@@ -64,9 +113,10 @@ pub fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
         return f64::NAN;
     }
     let qf = q / 100.0;
-    // numpy's _compute_virtual_index, n·q + (α + q(1 − α − β)) − 1, with α = β = 1, term by term.
-    let (alpha, beta) = (1.0, 1.0);
-    let virtual_index = n as f64 * qf + (alpha + qf * (1.0 - alpha - beta)) - 1.0;
+    // numpy's virtual index for the linear method is (n − 1)·q, computed as such (its general
+    // n·q + (α + q(1 − α − β)) − 1 is used only by the other methods, and differs by rounding: for
+    // n = 101, q = 0.1 it gives 10.000000000000002, whose γ moves the 10th percentile off the voxel value).
+    let virtual_index = (n - 1) as f64 * qf;
     let lo = virtual_index.floor();
     let gamma = virtual_index - lo;
     let lo_i = (lo.max(0.0) as usize).min(n - 1);
@@ -101,5 +151,10 @@ mod tests {
         assert_eq!(percentile_sorted(&a, 100.0), 4.0);
         assert_eq!(percentile_sorted(&a, 0.0), 1.0);
         assert!(percentile_sorted(&[], 50.0).is_nan());
+        // 101 values: numpy's index (n − 1)·0.1 is exactly 10, so the 10th percentile is a value itself.
+        let b: Vec<f64> = (0..101)
+            .map(|i| 50.404319763183594 + i as f64 * 10.08)
+            .collect();
+        assert_eq!(percentile_sorted(&b, 10.0), b[10]);
     }
 }

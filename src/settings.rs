@@ -16,7 +16,8 @@
 //!
 //! Settings are checked once, here: an unknown section, key, image type, class or feature name, or a value
 //! of the wrong type or out of range, is an [`ErrorKind::UnsupportedSetting`](crate::ErrorKind) error naming
-//! it. Absent sections take PyRadiomics' defaults: the `Original` image and every feature class.
+//! it. Absent sections take PyRadiomics' defaults: the `Original` image and every feature class (shape2D
+//! included, as PyRadiomics enables it for a parameter file without `featureClass`).
 //!
 //! The document is kept as parsed, so that it can be written back (a model file carries the settings it
 //! was trained with) and edited key by key ([`Settings::set`]).
@@ -98,7 +99,7 @@ pub enum InterpolatorName {
     NearestNeighbor,
     /// `sitkLinear` (2)
     Linear,
-    /// `sitkBSpline` (3), the default
+    /// `sitkBSpline` (23 in SimpleITK 2), the default
     BSpline,
 }
 
@@ -158,6 +159,9 @@ pub struct Params {
     pub resegment_shape: bool,
     /// `sigma` for LoG, in mm (default none).
     pub sigma: Vec<f64>,
+    /// Each sigma as PyRadiomics writes it into the image type name (`str()` of the parsed value): `2` for
+    /// `sigma: [2]`, `2.0` for `sigma: [2.0]`; parallel to `sigma`.
+    pub sigma_text: Vec<String>,
     /// `start_level` for Wavelet (default 0).
     pub start_level: usize,
     /// `level` for Wavelet (default 1).
@@ -182,8 +186,7 @@ pub struct Params {
     pub voxel_array_shift: f64,
     /// `threads` — an extension of this library, not a PyRadiomics key: the most worker threads one
     /// extraction uses (default 0: those of the caller's thread pool, one per core unless the caller
-    /// installed a smaller pool). Features are identical for any value. Values above [`MAX_THREADS`] are
-    /// taken as [`MAX_THREADS`].
+    /// installed a smaller pool). Features are identical for any value. At most [`MAX_THREADS`].
     pub threads: usize,
     /// `maxVoxels` (extension of this library, default 2^31): the most voxels an image, a mask or a
     /// resampled grid may have; more is a [`LimitExceeded`](crate::ErrorKind::LimitExceeded) error.
@@ -197,6 +200,17 @@ pub struct Params {
 
 /// The default of `maxVoxels`.
 pub const DEFAULT_MAX_VOXELS: usize = 1 << 31;
+/// The most worker threads the `threads` setting (and the command line's `--threads`, `--jobs`) may ask
+/// for: more would only exhaust the system's threads.
+pub const MAX_THREADS: usize = 1024;
+
+/// The largest texture distance accepted (`distances`): the offsets grow with its square, their work with
+/// the ROI's size; no ROI of a medical image is this far across.
+pub const MAX_DISTANCE: usize = 1000;
+
+/// The largest value `maxGreyLevels` may be raised to (2^24): its bin edges alone are allocated in full.
+pub const MAX_GREY_LEVELS_CEILING: usize = 1 << 24;
+
 /// The default of `maxGreyLevels`.
 pub const DEFAULT_MAX_GREY_LEVELS: usize = 1 << 16;
 /// The default of `maxMemoryMB`.
@@ -225,6 +239,7 @@ impl Default for Params {
             resegment_mode: ResegmentMode::Absolute,
             resegment_shape: false,
             sigma: Vec::new(),
+            sigma_text: Vec::new(),
             start_level: 0,
             level: 1,
             wavelet: "coif1".to_string(),
@@ -293,14 +308,11 @@ pub const SETTING_KEYS: &[&str] = &[
 /// Keys PyRadiomics knows whose behaviour this library does not provide: naming one is an error, never
 /// silently ignored.
 const UNSUPPORTED_KEYS: &[(&str, &str)] = &[
-    ("kernelRadius", "voxel-based extraction is not supported"),
-    ("maskedKernel", "voxel-based extraction is not supported"),
-    ("initValue", "voxel-based extraction is not supported"),
-    ("voxelBatch", "voxel-based extraction is not supported"),
+    ("kernelRadius", "belongs in the voxelSetting section"),
+    ("maskedKernel", "belongs in the voxelSetting section"),
+    ("initValue", "belongs in the voxelSetting section"),
+    ("voxelBatch", "belongs in the voxelSetting section"),
 ];
-
-/// The most worker threads the `threads` setting asks for; larger values are bounded to it.
-pub const MAX_THREADS: usize = 256;
 
 fn bad(key: &str, what: impl std::fmt::Display) -> Error {
     Error::setting(format!("setting '{key}': {what}"))
@@ -402,7 +414,18 @@ impl Params {
                     }
                 }
                 "maxVoxels" => self.max_voxels = as_usize(k, v, 1)?,
-                "maxGreyLevels" => self.max_grey_levels = as_usize(k, v, 1)?,
+                "maxGreyLevels" => {
+                    self.max_grey_levels = as_usize(k, v, 1)?;
+                    if self.max_grey_levels > MAX_GREY_LEVELS_CEILING {
+                        return Err(bad(
+                            k,
+                            format!(
+                                "must be at most {MAX_GREY_LEVELS_CEILING}, got {}",
+                                self.max_grey_levels
+                            ),
+                        ));
+                    }
+                }
                 "maxMemoryMB" => self.max_memory_mb = as_usize(k, v, 1)?,
                 "binWidth" => self.bin_width = as_positive(k, v)?,
                 "binCount" => self.bin_count = Some(as_usize(k, v, 1)?),
@@ -412,7 +435,10 @@ impl Params {
                 "resampledPixelSpacing" => {
                     let l = as_list(k, v)?;
                     if l.len() != 3 {
-                        return Err(bad(k, format!("expected 3 values (x, y, z), got {}", l.len())));
+                        return Err(bad(
+                            k,
+                            format!("expected 3 values (x, y, z), got {}", l.len()),
+                        ));
                     }
                     let mut s = [0.0; 3];
                     for (o, x) in s.iter_mut().zip(l) {
@@ -436,14 +462,16 @@ impl Params {
                                 ))
                             }
                         },
+                        // SimpleITK 2's codes: 1 and 2 as before; B-spline is 23 now, and 3 names no
+                        // interpolator (PyRadiomics then fails in ResampleImageFilter).
                         _ => match as_int(k, v)? {
                             1 => InterpolatorName::NearestNeighbor,
                             2 => InterpolatorName::Linear,
-                            3 => InterpolatorName::BSpline,
+                            23 => InterpolatorName::BSpline,
                             other => {
                                 return Err(bad(
                                     k,
-                                    format!("code {other} is not supported (1 nearest neighbour, 2 linear, 3 B-spline)"),
+                                    format!("code {other} is not supported (SimpleITK codes: 1 nearest neighbour, 2 linear, 23 B-spline; or give the name)"),
                                 ))
                             }
                         },
@@ -458,7 +486,16 @@ impl Params {
                     }
                     self.texture.distances = l
                         .iter()
-                        .map(|x| as_usize(k, x, 1))
+                        .map(|x| {
+                            let d = as_usize(k, x, 1)?;
+                            if d > MAX_DISTANCE {
+                                return Err(bad(
+                                    k,
+                                    format!("a distance must be at most {MAX_DISTANCE}, got {d}"),
+                                ));
+                            }
+                            Ok(d)
+                        })
                         .collect::<Result<_>>()?;
                 }
                 "force2D" => self.texture.force2d = as_bool(k, v)?,
@@ -492,10 +529,17 @@ impl Params {
                 }
                 "resegmentShape" => self.resegment_shape = as_bool(k, v)?,
                 "sigma" => {
-                    self.sigma = as_list(k, v)?
+                    let l = as_list(k, v)?;
+                    self.sigma = l.iter().map(|x| as_positive(k, x)).collect::<Result<_>>()?;
+                    // PyRadiomics names the image after the value as parsed: an integer stays one.
+                    self.sigma_text = l
                         .iter()
-                        .map(|x| as_positive(k, x))
-                        .collect::<Result<_>>()?
+                        .zip(&self.sigma)
+                        .map(|(x, &s)| match x.as_i64() {
+                            Some(i) => i.to_string(),
+                            None => crate::filters::log::sigma_text(s),
+                        })
+                        .collect();
                 }
                 "start_level" => self.start_level = as_usize(k, v, 0)?,
                 "level" => self.level = as_usize(k, v, 1)?,
@@ -536,7 +580,15 @@ impl Params {
                     })?);
                 }
                 "gldm_a" => self.texture.gldm_a = as_usize(k, v, 0)? as f64,
-                "threads" => self.threads = as_usize(k, v, 0)?.min(MAX_THREADS),
+                "threads" => {
+                    self.threads = as_usize(k, v, 0)?;
+                    if self.threads > MAX_THREADS {
+                        return Err(bad(
+                            k,
+                            format!("must be at most {MAX_THREADS}, got {}", self.threads),
+                        ));
+                    }
+                }
                 _ => unreachable!("every key of SETTING_KEYS is handled"),
             }
         }
@@ -570,7 +622,10 @@ impl Params {
             "interpolator" => self.interpolator = d.interpolator,
             "resegmentRange" => self.resegment_range = None,
             "weightingNorm" => self.texture.weighting_norm = None,
-            "sigma" => self.sigma.clear(),
+            "sigma" => {
+                self.sigma.clear();
+                self.sigma_text.clear();
+            }
             "maxVoxels" => self.max_voxels = d.max_voxels,
             "maxGreyLevels" => self.max_grey_levels = d.max_grey_levels,
             "maxMemoryMB" => self.max_memory_mb = d.max_memory_mb,
@@ -602,8 +657,11 @@ pub struct ImageTypeSettings {
 pub struct Settings {
     doc: Map<String, Value>,
     params: Params,
+    voxel: crate::voxel::VoxelParams,
     image_types: Vec<ImageTypeSettings>,
     classes: Vec<(FeatureClass, Selection)>,
+    /// IBSI mode: the validated `ibsi` section, when the document has one.
+    ibsi: Option<crate::ibsi::IbsiSettings>,
 }
 
 impl Default for Settings {
@@ -635,7 +693,7 @@ impl Settings {
         let v: Value = if text.trim().is_empty() {
             Value::Object(Map::new())
         } else {
-            serde_yaml_ng::from_str(text)
+            crate::strict_value::from_yaml(text)
                 .map_err(|e| Error::setting(format!("not a valid YAML parameter file: {e}")))?
         };
         Settings::from_value(v)
@@ -643,7 +701,7 @@ impl Settings {
 
     /// Parses a JSON parameter document.
     pub fn from_json_str(text: &str) -> Result<Settings> {
-        let v: Value = serde_json::from_str(text)
+        let v: Value = crate::strict_value::from_json(text)
             .map_err(|e| Error::setting(format!("not a valid JSON parameter file: {e}")))?;
         Settings::from_value(v)
     }
@@ -660,17 +718,35 @@ impl Settings {
             }
         };
         for key in doc.keys() {
-            if !["imageType", "featureClass", "setting", "voxelSetting"].contains(&key.as_str()) {
+            if ![
+                "imageType",
+                "featureClass",
+                "setting",
+                "voxelSetting",
+                "ibsi",
+            ]
+            .contains(&key.as_str())
+            {
                 return Err(Error::setting(format!(
-                    "unknown section '{key}' (sections: imageType, featureClass, setting)"
+                    "unknown section '{key}' (sections: imageType, featureClass, setting, voxelSetting, ibsi)"
                 )));
             }
         }
-        if doc.get("voxelSetting").is_some_and(|v| !v.is_null()) {
-            return Err(Error::setting(
-                "section 'voxelSetting': voxel-based extraction is not supported",
-            ));
-        }
+        let voxel = crate::voxel::VoxelParams::from_section(doc.get("voxelSetting"))?;
+        let ibsi = match doc.get("ibsi") {
+            None => None,
+            Some(v) => {
+                if let Some(other) = ["imageType", "featureClass", "setting", "voxelSetting"]
+                    .iter()
+                    .find(|k| doc.contains_key(**k))
+                {
+                    return Err(Error::setting(format!(
+                        "section '{other}' cannot be combined with 'ibsi': IBSI mode has its own processing and features"
+                    )));
+                }
+                Some(crate::ibsi::IbsiSettings::from_value(v)?)
+            }
+        };
         let mut params = Params::default();
         match doc.get("setting") {
             None | Some(Value::Null) => {}
@@ -719,13 +795,13 @@ impl Settings {
         }
 
         let mut classes = Vec::new();
+        // PyRadiomics enables every class, shape2D included, when the section is absent or empty.
         match doc.get("featureClass") {
+            Some(Value::Object(m)) if m.is_empty() => {
+                classes.extend(FeatureClass::ALL.map(|c| (c, Selection::All)));
+            }
             None => {
-                for c in FeatureClass::ALL {
-                    if c != FeatureClass::Shape2D {
-                        classes.push((c, Selection::All));
-                    }
-                }
+                classes.extend(FeatureClass::ALL.map(|c| (c, Selection::All)));
             }
             Some(Value::Object(m)) => {
                 for (name, sel) in m {
@@ -787,14 +863,26 @@ impl Settings {
         Ok(Settings {
             doc,
             params,
+            voxel,
             image_types,
             classes,
+            ibsi,
         })
+    }
+
+    /// The IBSI settings when the document selects IBSI mode (an `ibsi` section), else `None`.
+    pub fn ibsi(&self) -> Option<&crate::ibsi::IbsiSettings> {
+        self.ibsi.as_ref()
     }
 
     /// The general settings.
     pub fn params(&self) -> &Params {
         &self.params
+    }
+
+    /// The `voxelSetting` section: how voxel-based extraction ([`crate::voxel`]) forms its kernels.
+    pub fn voxel(&self) -> &crate::voxel::VoxelParams {
+        &self.voxel
     }
 
     /// The enabled image types, in the document's order, each with its effective settings.
@@ -851,7 +939,8 @@ mod tests {
         assert_eq!(s.params().pad_distance, 5);
         assert_eq!(s.image_types().len(), 1);
         assert_eq!(s.image_types()[0].kind, ImageType::Original);
-        assert_eq!(s.feature_classes().len(), 7);
+        // No featureClass section: every class, shape2D included (computed only with force2D).
+        assert_eq!(s.feature_classes().len(), 8);
     }
 
     #[test]
@@ -911,7 +1000,7 @@ mod tests {
         let e = Settings::from_yaml_str("featureClass: {firstorder: [Meen]}").unwrap_err();
         assert!(e.message().contains("Meen"), "{e}");
         let e = Settings::from_yaml_str("setting: {kernelRadius: 2}").unwrap_err();
-        assert!(e.message().contains("voxel-based"), "{e}");
+        assert!(e.message().contains("voxelSetting"), "{e}");
         let e = Settings::from_json_str("{\"setting\": {\"force2D\": 1}}").unwrap_err();
         assert!(e.message().contains("force2D"), "{e}");
     }

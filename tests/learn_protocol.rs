@@ -182,7 +182,7 @@ fn model_file_round_trip_and_refusals() {
     assert_eq!(back.predict_table(&table).unwrap(), p0);
     assert_eq!(back.to_json().unwrap(), text);
     assert_eq!(back.extraction_settings, serde_json::Value::Null);
-    assert!(back.checksum.starts_with("fnv1a64:"));
+    assert!(back.checksum.starts_with("sha256:"));
 
     // predict_row from a named vector, in any order, equals the table prediction.
     let mut names: Vec<String> = table.names.clone();

@@ -5,6 +5,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# PyRadiomics' voxel-based maps (the reference of tests/voxel_parity.rs) are generated, not kept: with
+# PyRadiomics at $PYRADIOMICS_PYTHON (default: the venv of ../shared/tools/install-pyradiomics.sh) they are
+# written to target/voxel-reference (a few seconds); without it those tests skip with a notice.
+if [ -z "${RADIOMICS_VOXEL_REFERENCE:-}" ]; then
+  py=${PYRADIOMICS_PYTHON:-$HOME/.cache/radiomics-reference/venv/bin/python}
+  data=${RADIOMICS_TEST_DATA:-../shared/data}
+  if [ -d "$data/pyradiomics" ] && "$py" -c 'import radiomics' 2>/dev/null; then
+    echo "== PyRadiomics voxel-based reference"
+    "$py" tests/make_voxel_reference.py "$data" target/voxel-reference
+    export RADIOMICS_VOXEL_REFERENCE=$PWD/target/voxel-reference
+  fi
+fi
+
 echo "== cargo test"
 cargo test --release --all-targets
 

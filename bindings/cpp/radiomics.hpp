@@ -239,7 +239,7 @@ public:
         return *this;
     }
     /// The most worker threads one extraction with these settings uses (0: the caller's pool, the
-    /// default; at most 256). Features are bit-identical for any value.
+    /// default; at most 1024). Features are bit-identical for any value.
     Settings &set_threads(std::uint32_t threads) {
         detail::check(rad_settings_set_threads(h_.get(), threads));
         return *this;
@@ -262,7 +262,7 @@ private:
 /// A volume on a physical grid (an image, or a label image used as a mask).
 class Image {
 public:
-    /// Reads a NIfTI or NRRD file.
+    /// Reads a NIfTI, NRRD or MetaImage file, or a DICOM series (a folder).
     static Image load(const std::string &path) {
         detail::check_abi();
         rad_image *p = nullptr;
@@ -328,6 +328,7 @@ public:
 private:
     typedef detail::Handle<rad_image, rad_image_free> Handle;
     explicit Image(rad_image *p) : h_(p) {}
+    friend class FeatureMaps;
     Handle h_;
 };
 
@@ -457,6 +458,64 @@ inline Features extract_case(const Settings &settings,
 
 /// A trained model (a model file from `radiomics train` or `radiomics demo`). Immutable: a const Model may
 /// be shared between threads.
+/// Voxel-based feature maps (rad_extract_maps): one map of doubles per feature, all on one grid (the
+/// ROI's bounding box grown by `kernelRadius`), `initValue` outside the ROI.
+class FeatureMaps {
+public:
+    /// Number of maps.
+    std::size_t size() const noexcept { return rad_maps_count(h_.get()); }
+
+    /// Feature name of map i; throws for an index out of range.
+    std::string name(std::size_t i) const {
+        const char *n = rad_maps_name(h_.get(), i);
+        if (n == nullptr) {
+            throw Error(RAD_INVALID_ARGUMENT, rad_last_error_message());
+        }
+        return n;
+    }
+
+    /// Values of map i, x fastest (the voxel count of image(i)); owned by this object. Throws for an
+    /// index out of range.
+    const double *data(std::size_t i) const {
+        const double *d = rad_maps_data(h_.get(), i);
+        if (d == nullptr) {
+            throw Error(RAD_INVALID_ARGUMENT, rad_last_error_message());
+        }
+        return d;
+    }
+
+    /// Map i as an image (a copy) with the maps' grid: size, spacing, origin, direction.
+    Image image(std::size_t i) const {
+        rad_image *p = nullptr;
+        detail::check(rad_maps_image(h_.get(), i, &p));
+        return Image(p);
+    }
+
+    /// The C handle, still owned by this object.
+    const rad_maps *get() const noexcept { return h_.get(); }
+
+private:
+    typedef detail::Handle<rad_maps, rad_maps_free> Handle;
+    explicit FeatureMaps(rad_maps *p) : h_(p) {}
+    friend FeatureMaps extract_maps(const Settings &, const Image &, const Image &,
+                                    std::function<bool(double)>);
+    Handle h_;
+};
+
+/// Voxel-based extraction, with the kernels of the settings' `voxelSetting` section; `progress` (0..1)
+/// may cancel by returning false or throwing (the call then throws Error with status RAD_CANCELLED).
+inline FeatureMaps extract_maps(const Settings &settings, const Image &image, const Image &mask,
+                                std::function<bool(double)> progress = std::function<bool(double)>()) {
+    rad_maps *p = nullptr;
+    if (progress) {
+        detail::check(rad_extract_maps(settings.get(), image.get(), mask.get(), &detail::call_progress,
+                                       &progress, &p));
+    } else {
+        detail::check(rad_extract_maps(settings.get(), image.get(), mask.get(), nullptr, nullptr, &p));
+    }
+    return FeatureMaps(p);
+}
+
 class Model {
 public:
     /// One image of a case: its modality name ("t1c", "adc", ...) and the image, borrowed for the call.

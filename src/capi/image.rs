@@ -84,7 +84,9 @@ fn invalid(message: String) -> Error {
     Error::new(ErrorKind::InvalidArgument, message)
 }
 
-/// Reads a volume from a NIfTI-1 (`.nii`, `.nii.gz`) or NRRD (`.nrrd`) file, in LPS world coordinates.
+/// Reads a volume from a NIfTI-1 (`.nii`, `.nii.gz`), NRRD (`.nrrd`, `.nhdr`) or MetaImage (`.mha`,
+/// `.mhd`) file, or a DICOM image series (a folder holding one series, or one file of the series wanted),
+/// in LPS world coordinates.
 ///
 /// `path` is a NUL-terminated UTF-8 path. On success `*out` receives a new image, owned by the caller and
 /// freed with `rad_image_free`; on failure `*out` is left as it was.

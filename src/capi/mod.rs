@@ -40,6 +40,7 @@ mod model;
 mod case;
 
 mod log;
+mod voxel;
 
 use std::ffi::{c_char, CStr};
 
@@ -70,6 +71,10 @@ pub use settings::{
 };
 
 pub(crate) use error::boundary_or;
+pub use voxel::{
+    rad_extract_maps, rad_maps, rad_maps_count, rad_maps_data, rad_maps_free, rad_maps_image,
+    rad_maps_name,
+};
 
 /// Major version of the library this header belongs to (the `x` of `x.y.z`).
 pub const RAD_VERSION_MAJOR: u32 = 0;
@@ -80,7 +85,7 @@ pub const RAD_VERSION_PATCH: u32 = 0;
 /// ABI version of this header. It grows by one whenever functions or enum values are appended; nothing is
 /// ever removed or changed. A program built against ABI `n` runs with any library whose
 /// `rad_abi_version()` is at least `n`.
-pub const RAD_ABI_VERSION: u32 = 4;
+pub const RAD_ABI_VERSION: u32 = 5;
 
 /// The library's version, `"MAJOR.MINOR.PATCH"`, as a NUL-terminated string.
 ///

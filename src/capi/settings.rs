@@ -189,13 +189,13 @@ pub extern "C" fn rad_settings_set_label(settings: *mut rad_settings, label: i64
 
 /// Sets how many worker threads each extraction with these settings may use (the `threads` setting, an
 /// extension of this library): `threads` >= 1 runs the extraction's parallel parts in a pool of that many
-/// threads made for the call (values above 256 are taken as 256); 0 (the default) uses the pool of the
+/// threads made for the call (at most 1024); 0 (the default) uses the pool of the
 /// calling thread — rayon's global pool, one thread per core, or `RAYON_NUM_THREADS` when set. Features
 /// are bit-identical for any number of threads; progress and log callbacks still run on the calling
 /// thread.
 ///
-/// Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` when `settings` is NULL. Not thread-safe for this
-/// `settings`.
+/// Returns `RAD_OK`; `RAD_INVALID_ARGUMENT` when `settings` is NULL; `RAD_UNSUPPORTED_SETTING` for more
+/// than 1024 threads (settings unchanged). Not thread-safe for this `settings`.
 #[no_mangle]
 pub extern "C" fn rad_settings_set_threads(
     settings: *mut rad_settings,

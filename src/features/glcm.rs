@@ -289,6 +289,21 @@ fn sum(pairwise: bool, v: &[f64]) -> f64 {
 /// Every GLCM feature, in [`FEATURES`] order. `spacing` (x, y, z, mm) matters only for a
 /// `weightingNorm` other than `no_weighting`.
 pub fn compute(grey: &GreyLevels, spacing: [f64; 3], s: &TextureSettings) -> Vec<f64> {
+    compute_with_absent_levels(grey, spacing, s, 0, true)
+}
+
+/// [`compute`] for a region that is part of a larger ROI whose matrices have `absent` more grey levels
+/// than the region (PyRadiomics' voxel-based kernels: their matrices keep every level of the whole ROI,
+/// and `grey.max_level` is the whole ROI's `Ng`). Those levels give empty rows and columns, which change
+/// only MCC: each is an eigenvalue 0 of `Q` (so a region of one level has MCC 0, not 1, when the ROI has
+/// several). Without `with_mcc`, MCC (the costliest feature: eigenvalues per angle) is left NaN.
+pub fn compute_with_absent_levels(
+    grey: &GreyLevels,
+    spacing: [f64; 3],
+    s: &TextureSettings,
+    absent: usize,
+    with_mcc: bool,
+) -> Vec<f64> {
     let pr = probabilities(grey, spacing, s);
     let n = pr.g.len();
     if n == 0 {
@@ -330,7 +345,7 @@ pub fn compute(grey: &GreyLevels, spacing: [f64; 3], s: &TextureSettings) -> Vec
         joint_average,
         avg(|f| f.joint_energy),
         avg(|f| f.joint_entropy),
-        mcc(&pr),
+        if with_mcc { mcc(&pr, absent) } else { f64::NAN },
         avg(|f| f.maximum_probability),
         avg(|f| f.sum_average),
         avg(|f| f.sum_entropy),
@@ -444,9 +459,9 @@ impl<'a> Coefficients<'a> {
     }
 }
 
-/// `x · log₂(y + ε)`, the term of the entropies over a whole matrix, skipping the logarithm where `x` is
-/// 0 (most cells of a sparse matrix): the term is then a zero, which leaves the sum unchanged (the sum of
-/// a probability matrix's terms is never made of zeros alone).
+/// `x · log₂(y + ε)`, the term of the entropies over a whole matrix or a marginal vector, skipping the
+/// logarithm where `x` is 0 (most cells of a sparse matrix): the term is then a zero, which leaves the sum
+/// unchanged (the sum of a probability matrix's or vector's terms is never made of zeros alone).
 fn xlog2(x: f64, y: f64) -> f64 {
     if x == 0.0 {
         0.0
@@ -480,7 +495,7 @@ fn angle_features(p: &[f64], g: &[f64], ng: usize, pairwise: bool) -> AngleFeatu
     let diff = &c.p_xminusy;
     let difference_average = c.over(diff, 0.0, |v, k| k * v);
     // 9. Difference entropy = −Σ p_{x−y}(k) log₂(p_{x−y}(k) + ε)
-    let difference_entropy = -c.over(diff, 0.0, |v, _| v * (v + eps).log2());
+    let difference_entropy = -c.over(diff, 0.0, |v, _| xlog2(v, v));
     // 10. Difference variance = Σ (k − DA)² p_{x−y}(k)
     let difference_variance = c.over(diff, 0.0, |v, k| v * (k - difference_average).powi(2));
     // 11. Joint energy = Σ p(i,j)²
@@ -488,8 +503,8 @@ fn angle_features(p: &[f64], g: &[f64], ng: usize, pairwise: bool) -> AngleFeatu
     // 12. Joint entropy = HXY
     let joint_entropy = c.hxy;
     // 13-14. Informational measures of correlation.
-    let hx = -c.over(&c.p_x, 0.0, |v, _| v * (v + eps).log2());
-    let hy = -c.over(&c.p_y, 0.0, |v, _| v * (v + eps).log2());
+    let hx = -c.over(&c.p_x, 0.0, |v, _| xlog2(v, v));
+    let hy = -c.over(&c.p_y, 0.0, |v, _| xlog2(v, v));
     let n = g.len();
     let pxy: Vec<f64> = (0..n * n).map(|k| c.p_x[k / n] * c.p_y[k % n]).collect();
     let hxy1 = {
@@ -534,7 +549,7 @@ fn angle_features(p: &[f64], g: &[f64], ng: usize, pairwise: bool) -> AngleFeatu
     // 22. Sum average = Σ k p_{x+y}(k)
     let sum_average = c.over(&c.p_xplusy, 2.0, |v, k| k * v);
     // 23. Sum entropy = −Σ p_{x+y}(k) log₂(p_{x+y}(k) + ε)
-    let sum_entropy = -c.over(&c.p_xplusy, 2.0, |v, _| v * (v + eps).log2());
+    let sum_entropy = -c.over(&c.p_xplusy, 2.0, |v, _| xlog2(v, v));
     // 24. Sum of squares = Σ (i − μ_x)² p(i,j)
     let sum_squares = c.over_matrix(|v, i, _| v * (i - mu_x).powi(2));
 
@@ -661,10 +676,24 @@ fn second_eigenvalue_symmetric(p: &[f64], n: usize) -> Option<f64> {
 /// 1 when a single grey level is present (Q is 1×1). As numpy's `eigvals`, the eigenvalues are real unless
 /// some angle's Q has a complex pair; a negative real eigenvalue then has a NaN root (left out of the mean),
 /// while among complex ones only the real part of the root counts.
-fn mcc(pr: &Probabilities) -> f64 {
+fn mcc(pr: &Probabilities, absent: usize) -> f64 {
     let n = pr.g.len();
-    if n < 2 {
+    if n + absent < 2 {
         return 1.0;
+    }
+    if n < 2 {
+        // Q is one non-negative value and `absent` zeros: the second largest eigenvalue is 0.
+        let roots: Vec<f64> = (0..pr.n_angles)
+            .map(|a| {
+                let p = &pr.p[a * n * n..(a + 1) * n * n];
+                if p.iter().any(|v| v.is_nan()) {
+                    f64::NAN
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        return nanmean(&roots);
     }
     // Symmetric matrices first take the certified shortcut; any angle it cannot certify sends every
     // angle through the general eigenvalue route (whose real/complex outcome is shared by the angles).
@@ -674,7 +703,10 @@ fn mcc(pr: &Probabilities) -> f64 {
             if p.iter().any(|v| v.is_nan()) {
                 Some(f64::NAN)
             } else {
-                second_eigenvalue_symmetric(p, n).map(f64::sqrt)
+                // Absent levels add eigenvalues 0: the second largest is then at least 0.
+                second_eigenvalue_symmetric(p, n)
+                    .map(|v| if absent > 0 { v.max(0.0) } else { v })
+                    .map(f64::sqrt)
             }
         })
         .collect();
@@ -721,6 +753,7 @@ fn mcc(pr: &Probabilities) -> f64 {
             }
         }
         eigen.push(linalg::eigenvalues(&mut q, n).map(|mut ev| {
+            ev.extend(std::iter::repeat_n(Eigenvalue { re: 0.0, im: 0.0 }, absent));
             // Sorted as numpy sorts complex numbers: real part, then imaginary part.
             ev.sort_by(|x, y| x.re.total_cmp(&y.re).then(x.im.total_cmp(&y.im)));
             ev

@@ -69,7 +69,10 @@ pub const FEATURES: &[FeatureInfo] = &[
 ///
 /// PyRadiomics allocates `2·Na + 1` columns, of which those past `Na` are always empty; they are left out.
 pub fn matrix(grey: &GreyLevels, s: &TextureSettings) -> Array2<f64> {
-    let offsets = texture::angles(&s.distances, s.plane(), true);
+    // Offsets longer than the box never reach another ROI voxel: leaving them out changes no sum, and
+    // bounds the work and the padding by the box, whatever the distances.
+    let (z, y, x) = grey.levels.dim();
+    let offsets = texture::angles_within([z, y, x], &s.distances, s.plane(), true);
     let padded = PaddedLevels::new(grey.levels.view(), texture::reach(&offsets));
     let flat: Vec<isize> = offsets.iter().map(|o| padded.offset(o)).collect();
     let data = &padded.data;
@@ -135,7 +138,8 @@ mod tests {
     #[test]
     fn worked_example_matrix() {
         let p = matrix(&slice(&DOC_IMAGE), &TextureSettings::default());
-        assert_eq!(p.dim(), (5, 27));
+        // One slice: the 8 in-plane offsets reach other voxels, the 18 leaving the plane are left out.
+        assert_eq!(p.dim(), (5, 9));
         let c = SizeCoefficients::new(&p).unwrap();
         let expected = ndarray::arr2(&[
             [0., 1., 2., 1.],

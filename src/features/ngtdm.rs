@@ -50,7 +50,10 @@ pub const FEATURES: &[FeatureInfo] = &[
 /// The NGTDM before absent grey levels are removed: shape `(Ng, 3)`, row `i − 1` holding
 /// `[n_i, s_i, i]`. Voxels are visited in array order, so each `s_i` is accumulated in PyRadiomics' order.
 pub fn matrix(grey: &GreyLevels, s: &TextureSettings) -> Array2<f64> {
-    let offsets = texture::angles(&s.distances, s.plane(), true);
+    // Offsets longer than the box never reach another ROI voxel: leaving them out changes no sum, and
+    // bounds the work and the padding by the box, whatever the distances.
+    let (z, y, x) = grey.levels.dim();
+    let offsets = texture::angles_within([z, y, x], &s.distances, s.plane(), true);
     let padded = PaddedLevels::new(grey.levels.view(), texture::reach(&offsets));
     let flat: Vec<isize> = offsets.iter().map(|o| padded.offset(o)).collect();
     let data = &padded.data;

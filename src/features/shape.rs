@@ -140,6 +140,23 @@ pub fn compute_with(
     ]
 }
 
+/// Each mesh vertex once: (position in half voxels, position in mm), both in array order (z, y, x).
+pub(crate) type MeshVertices = Vec<([i64; 3], [f64; 3])>;
+
+/// The marching-cubes mesh that [`compute`] measures, for other feature sets (IBSI morphology): its
+/// volume (mm³), area (mm²) and each vertex once, as (position in half voxels, position in mm), both in
+/// array order (z, y, x) and from the same origin. `None` for an empty mask.
+pub(crate) fn mesh_of(
+    mask: ArrayView3<'_, bool>,
+    spacing: [f64; 3],
+) -> Option<(f64, f64, MeshVertices)> {
+    let (roi, lower) = padded_roi(mask)?;
+    let delta = [spacing[2], spacing[1], spacing[0]];
+    let mesh = Mesh::march(roi.view(), delta, lower);
+    let vertices = mesh.vertices.iter().map(|v| (v.half, v.mm)).collect();
+    Some((mesh.volume, mesh.area, vertices))
+}
+
 /// The ROI's bounding box with one empty voxel added on every side, and the index in `mask` of the box's
 /// first voxel; `None` for an empty mask.
 pub(crate) fn padded_roi(mask: ArrayView3<'_, bool>) -> Option<(Array3<bool>, [usize; 3])> {

@@ -67,6 +67,42 @@ pub fn angles_within(
     out
 }
 
+/// How many offsets [`angles_within`] gives, counted without enumerating them: per distance `d`, the
+/// offsets of Chebyshev norm at most `d` within the reach, less those of norm at most `d − 1`; halved when
+/// not `bidirectional`. Saturates instead of overflowing.
+pub fn count_angles_within(
+    size: [usize; 3],
+    distances: &[usize],
+    force2d_dimension: Option<usize>,
+    bidirectional: bool,
+) -> u128 {
+    let within = |d: usize| -> u128 {
+        (0..3)
+            .map(|a| {
+                let r = if force2d_dimension == Some(a) {
+                    0
+                } else {
+                    d.min(size[a].saturating_sub(1))
+                };
+                2 * r as u128 + 1
+            })
+            .product()
+    };
+    let mut ds = distances.to_vec();
+    ds.sort_unstable();
+    ds.dedup();
+    let total: u128 = ds
+        .iter()
+        .filter(|&&d| d > 0)
+        .map(|&d| within(d) - within(d - 1))
+        .sum();
+    if bidirectional {
+        total
+    } else {
+        total / 2
+    }
+}
+
 /// The grey levels present in a discretised ROI, and a map from level to its index among them.
 ///
 /// Texture matrices are built directly on the present levels (PyRadiomics builds them on `1..=Ng` and then
@@ -221,6 +257,23 @@ mod tests {
         assert_eq!(angles(&[1, 2], None, true).len(), 124);
         assert_eq!(angles(&[2], None, true).len(), 98);
         assert_eq!(angles(&[1, 2], None, false).len(), 62);
+    }
+
+    #[test]
+    fn offsets_are_counted_without_enumerating_them() {
+        for size in [[1, 5, 7], [3, 3, 3], [9, 2, 40], [usize::MAX; 3]] {
+            for dists in [vec![1], vec![2], vec![1, 3], vec![5, 2, 5], vec![7]] {
+                for plane in [None, Some(0), Some(2)] {
+                    for bi in [false, true] {
+                        if size[0] == usize::MAX && dists.contains(&7) {
+                            continue;
+                        }
+                        let n = angles_within(size, &dists, plane, bi).len() as u128;
+                        assert_eq!(count_angles_within(size, &dists, plane, bi), n);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -72,6 +72,7 @@
 use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut1, Axis};
 
 use crate::error::{Error, Result};
+use crate::image::io::DataType;
 use crate::image::{Image, Mask};
 
 /// How scikit-image turns the P sample bits into a code (`lbp2DMethod`).
@@ -140,7 +141,47 @@ pub fn lbp2d(
         let codes = lbp_slice(slice.view(), &offsets, method);
         plane.assign(&codes);
     }
-    Image::new(data, *image.geometry())
+    // PyRadiomics writes the codes back into the image's own array (`im_arr[idx, ...] = ...`): numpy casts
+    // them to the image's type, so an int16 image keeps wrapped, truncated codes.
+    if let Some(t) = image.pixel_type() {
+        data.mapv_inplace(|v| numpy_store(v, t));
+    }
+    Ok(Image::new(data, *image.geometry())?.with_pixel_type(image.pixel_type()))
+}
+
+/// A float64 value as numpy stores it in an array of type `t` (C's conversion on x86-64): truncation toward
+/// zero through a 32-bit (64-bit for 32-bit unsigned and 64-bit types) integer, keeping the low bits, so
+/// out-of-range values wrap; a value beyond that integer's range (or NaN) becomes its minimum before the low
+/// bits are kept.
+pub fn numpy_store(v: f64, t: DataType) -> f64 {
+    let via_i32 = || {
+        let t = v.trunc();
+        if (-2147483648.0..2147483648.0).contains(&t) {
+            t as i32
+        } else {
+            i32::MIN
+        }
+    };
+    let via_i64 = || {
+        let t = v.trunc();
+        if (-9.223372036854776e18..9.223372036854776e18).contains(&t) {
+            t as i64
+        } else {
+            i64::MIN
+        }
+    };
+    match t {
+        DataType::U8 => via_i32() as u8 as f64,
+        DataType::I8 => via_i32() as i8 as f64,
+        DataType::U16 => via_i32() as u16 as f64,
+        DataType::I16 => via_i32() as i16 as f64,
+        DataType::I32 => via_i32() as f64,
+        DataType::U32 => via_i64() as u32 as f64,
+        DataType::I64 => via_i64() as f64,
+        DataType::U64 => via_i64() as u64 as f64,
+        DataType::F32 => v as f32 as f64,
+        DataType::F64 => v,
+    }
 }
 
 /// Voxels to keep around the ROI's bounding box, per array axis `[z, y, x]`, for [`lbp2d`].

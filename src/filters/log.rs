@@ -65,12 +65,16 @@ pub enum Precision {
 /// A parameter file that gives sigma as an integer (`sigma: [1, 2]`) makes PyRadiomics write
 /// `log-sigma-1-mm-3D`; the settings layer must pass that text through [`log_name_from_text`].
 pub fn log_name(sigma: f64) -> String {
-    let text = if sigma.is_finite() && sigma.fract() == 0.0 && sigma.abs() < 1e16 {
+    log_name_from_text(&sigma_text(sigma))
+}
+
+/// A float sigma as Python's `str(float)` writes it for ordinary values: `1.0`, `0.5`, `2.25`.
+pub fn sigma_text(sigma: f64) -> String {
+    if sigma.is_finite() && sigma.fract() == 0.0 && sigma.abs() < 1e16 {
         format!("{sigma:.1}")
     } else {
         format!("{sigma}")
-    };
-    log_name_from_text(&text)
+    }
 }
 
 /// The image type name for a sigma written as `text` in the settings (`"1"`, `"1.5"`).

@@ -39,6 +39,7 @@ pub mod log;
 pub mod simple;
 pub mod wavelet;
 mod wavelet_coeffs;
+mod wavelet_f32;
 
 pub use gradient::{gradient, gradient_f64, GRADIENT_MARGIN};
 pub use lbp::{lbp2d, lbp2d_margin, lbp3d, lbp3d_margin, Lbp3dSettings, LbpMethod};

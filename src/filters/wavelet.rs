@@ -46,6 +46,7 @@
 use ndarray::{s, Array3, ArrayView3, Axis, Zip};
 
 use super::wavelet_coeffs::WAVELETS;
+use super::wavelet_f32::F32_TAPS;
 use crate::error::{Error, Result};
 use crate::image::Image;
 
@@ -88,6 +89,20 @@ pub fn wavelet_with_force2d(
     level: usize,
     force2d_dimension: Option<usize>,
 ) -> Result<Vec<(String, Image)>> {
+    wavelet_in(image, wavelet, start_level, level, force2d_dimension, false)
+}
+
+/// As [`wavelet_with_force2d`]; with `single`, in float32 arithmetic as PyWavelets transforms a float32
+/// array (filters rounded to float32, every product and sum rounded to float32, in the same order), so
+/// the bands are PyRadiomics' for a float32 image (an ADC or FA map, a float32 file).
+pub fn wavelet_in(
+    image: &Image,
+    wavelet: &str,
+    start_level: usize,
+    level: usize,
+    force2d_dimension: Option<usize>,
+    single: bool,
+) -> Result<Vec<(String, Image)>> {
     let (lo, hi) = decomposition_filters(wavelet)?;
     if level == 0 {
         return Err(Error::setting(
@@ -95,6 +110,7 @@ pub fn wavelet_with_force2d(
         ));
     }
     let axes = filtered_axes(force2d_dimension)?;
+    let (lo32, hi32) = (f32_taps(wavelet, 0, lo), f32_taps(wavelet, 1, hi));
     let original = image.data().dim();
     let original = [original.0, original.1, original.2];
     let mut data = pad_to_even(image.data());
@@ -107,7 +123,7 @@ pub fn wavelet_with_force2d(
 
     let mut out = Vec::with_capacity(level * ((1 << axes.len()) - 1) + 1);
     for pass in 0..start_level + level {
-        let bands = swt_pass(data.view(), &axes, lo, hi);
+        let bands = swt_pass(data.view(), &axes, (lo, &lo32), (hi, &hi32), single);
         let mut bands = bands.into_iter();
         // The first band is the all-low one (keys start with "" and grow a-first).
         let (_, approx) = bands.next().expect("at least one band");
@@ -188,15 +204,22 @@ fn pad_to_even(data: ArrayView3<'_, f64>) -> Array3<f64> {
 fn swt_pass(
     data: ArrayView3<'_, f64>,
     axes: &[usize],
-    lo: &[f64],
-    hi: &[f64],
+    lo: (&[f64], &[f32]),
+    hi: (&[f64], &[f32]),
+    single: bool,
 ) -> Vec<(String, Array3<f64>)> {
     let mut bands = vec![(String::new(), data.to_owned())];
     for &axis in axes {
         let mut next = Vec::with_capacity(bands.len() * 2);
         for (key, band) in bands {
-            next.push((format!("{key}a"), periodic_filter(band.view(), axis, lo)));
-            next.push((format!("{key}d"), periodic_filter(band.view(), axis, hi)));
+            next.push((
+                format!("{key}a"),
+                periodic_filter(band.view(), axis, lo, single),
+            ));
+            next.push((
+                format!("{key}d"),
+                periodic_filter(band.view(), axis, hi, single),
+            ));
         }
         bands = next;
     }
@@ -208,7 +231,25 @@ fn swt_pass(
 /// Each lane is first copied into a buffer that continues it periodically on both sides
 /// (`ext[k] = x[(k + ⌊F/2⌋ − (F − 1)) mod N]`), so the taps read `ext[o + F − 1 − j]` without a modulo;
 /// the terms are summed in the same order.
-fn periodic_filter(data: ArrayView3<'_, f64>, axis: usize, f: &[f64]) -> Array3<f64> {
+/// PyWavelets' float32 taps of filter `kind` (0 = `dec_lo`, 1 = `dec_hi`) of `wavelet`: the float32
+/// rounding of `f64_taps`, except where PyWavelets' own float32 table differs (the coiflets).
+fn f32_taps(wavelet: &str, kind: u8, f64_taps: &[f64]) -> Vec<f32> {
+    let mut taps: Vec<f32> = f64_taps.iter().map(|&c| c as f32).collect();
+    for &(_, _, j, v) in F32_TAPS
+        .iter()
+        .filter(|(n, k, _, _)| *n == wavelet && *k == kind)
+    {
+        taps[j] = v;
+    }
+    taps
+}
+
+fn periodic_filter(
+    data: ArrayView3<'_, f64>,
+    axis: usize,
+    (f, f32_taps): (&[f64], &[f32]),
+    single: bool,
+) -> Array3<f64> {
     let mut out = Array3::<f64>::zeros(data.raw_dim());
     let n = data.len_of(Axis(axis));
     let m = f.len();
@@ -227,14 +268,58 @@ fn periodic_filter(data: ArrayView3<'_, f64>, axis: usize, f: &[f64]) -> Array3<
             }
             for (o, d) in dst.iter_mut().enumerate() {
                 let window = &ext[o..o + m];
-                let mut sum = 0.0;
-                for (j, &c) in f.iter().enumerate() {
-                    sum += c * window[m - 1 - j];
-                }
-                *d = sum;
+                // PyWavelets' kernel sums the taps in ascending order, except for the outputs whose
+                // window wraps past the end (input index i = o + ⌊F/2⌋ ≥ N): there it first takes taps
+                // i − N down to 0, then i − N + 1 up to F − 1. The order decides the rounding, which is
+                // all there is in a band that is high-pass along a constant axis (a single slice).
+                let split = (o + shift).checked_sub(n).map(|s| s + 1);
+                let order = match split {
+                    None => Order::Ascending,
+                    Some(s) => Order::Wrapped(s.min(m)),
+                };
+                *d = if single {
+                    order.sum(f32_taps, |j| window[m - 1 - j] as f32, 0.0f32) as f64
+                } else {
+                    order.sum(f, |j| window[m - 1 - j], 0.0)
+                };
             }
         });
     out
+}
+
+/// The order in which PyWavelets adds the taps of one output.
+#[derive(Clone, Copy)]
+enum Order {
+    /// Taps 0, 1, …, F − 1.
+    Ascending,
+    /// Taps s − 1, s − 2, …, 0, then s, s + 1, …, F − 1.
+    Wrapped(usize),
+}
+
+impl Order {
+    /// Σ taps[j] · x(j) in this order, starting from `zero`.
+    fn sum<T>(self, taps: &[T], x: impl Fn(usize) -> T, zero: T) -> T
+    where
+        T: Copy + std::ops::Add<Output = T> + std::ops::Mul<Output = T>,
+    {
+        let mut sum = zero;
+        match self {
+            Order::Ascending => {
+                for (j, &c) in taps.iter().enumerate() {
+                    sum = sum + c * x(j);
+                }
+            }
+            Order::Wrapped(s) => {
+                for j in (0..s).rev() {
+                    sum = sum + taps[j] * x(j);
+                }
+                for (j, &c) in taps.iter().enumerate().skip(s) {
+                    sum = sum + c * x(j);
+                }
+            }
+        }
+        sum
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 pub mod io;
 mod mask;
+pub mod overlap;
 
 pub use mask::{bounding_box, check_same_grid, BoundingBox, Mask};
 

@@ -33,6 +33,7 @@ pub mod select;
 pub mod svm;
 pub mod table;
 pub mod tree;
+pub(crate) mod validate;
 
 pub use classify::{Classifier, ClassifierKind, ClassifierSpec};
 pub use cv::{stratified_group_folds, train, GridCell, TrainOptions, TrainReport};

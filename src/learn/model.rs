@@ -14,9 +14,14 @@
 //!   "checksum": "fnv1a64:0123456789abcdef"
 //! }
 //! ```
-//! The checksum is 64-bit FNV-1a over the canonical JSON of the document without its `checksum` field:
-//! object keys sorted by byte order, no whitespace, numbers as serde_json writes them (shortest round-trip
-//! form). It detects corruption and hand edits, not tampering: it is not a cryptographic signature.
+//! The checksum is SHA-256 (FIPS 180-4) over the canonical JSON of the document without its `checksum`
+//! field: object keys sorted by byte order, no whitespace, numbers as serde_json writes them (shortest
+//! round-trip form). It detects corruption and hand edits; it is not a signature (whoever edits a file
+//! can compute a new digest), so every structural invariant is checked on load as well: indices in
+//! range, trees acyclic, parameters finite, dimensions consistent.
+//!
+//! Files written before SHA-256 (`fnv1a64:` checksums, a 64-bit hash that an edit can trivially re-forge)
+//! are refused with a message asking to retrain; the training table gives the same model.
 
 use std::path::Path;
 
@@ -92,16 +97,6 @@ pub struct Model {
     pub checksum: String,
 }
 
-/// 64-bit FNV-1a.
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
 /// Canonical JSON: sorted keys, no whitespace.
 fn canonical(v: &Value, out: &mut String) {
     match v {
@@ -133,16 +128,34 @@ fn canonical(v: &Value, out: &mut String) {
     }
 }
 
-/// The checksum of a model document (its `checksum` field ignored): `fnv1a64:` and 16 hex digits of the
-/// FNV-1a hash of its canonical JSON (sorted keys, no whitespace).
+/// The checksum of a model document (its `checksum` field ignored): `sha256:` and 64 hex digits of the
+/// SHA-256 digest of its canonical JSON (sorted keys, no whitespace).
 pub fn checksum_of(doc: &Value) -> String {
+    use sha2::Digest;
     let mut d = doc.clone();
     if let Value::Object(m) = &mut d {
         m.remove("checksum");
     }
     let mut s = String::new();
     canonical(&d, &mut s);
-    format!("fnv1a64:{:016x}", fnv1a64(s.as_bytes()))
+    let digest = sha2::Sha256::digest(s.as_bytes());
+    let mut out = String::from("sha256:");
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// `p` when it is a probability; NaN (parameters whose products overflow, or a non-finite input) is an
+/// error naming `what`, never a silent result.
+fn finite_probability(p: f64, what: &str) -> Result<f64> {
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(Error::invalid(format!(
+            "the model gives no probability for {what} ({p}): its inputs or parameters overflow"
+        )))
+    }
 }
 
 fn mismatch(message: impl Into<String>) -> Error {
@@ -186,6 +199,9 @@ impl Model {
 
     /// The model as pretty JSON text with its checksum.
     pub fn to_json(&self) -> Result<String> {
+        // Never write a file that no reader would load.
+        crate::learn::validate::check_model(self)
+            .map_err(|e| Error::invalid(format!("the model cannot be saved: {}", e.message())))?;
         let mut doc = serde_json::to_value(self).map_err(|e| Error::internal(e.to_string()))?;
         let sum = checksum_of(&doc);
         doc["checksum"] = Value::String(sum);
@@ -194,7 +210,7 @@ impl Model {
 
     /// Parses a model, refusing unknown format versions and failed checksums.
     pub fn from_json(text: &str) -> Result<Model> {
-        let doc: Value = serde_json::from_str(text)
+        let doc: Value = crate::strict_value::from_json(text)
             .map_err(|e| mismatch(format!("not a model file (invalid JSON: {e})")))?;
         let version = doc
             .get("format_version")
@@ -210,6 +226,11 @@ impl Model {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
+        if stored.starts_with("fnv1a64:") {
+            return Err(mismatch(
+                "this model file was written by an earlier version with a 64-bit FNV-1a checksum, which does not protect it against edits; retrain it with `radiomics train` (the same table and options give the same model)",
+            ));
+        }
         let actual = checksum_of(&doc);
         if stored != actual {
             return Err(mismatch(format!(
@@ -222,27 +243,9 @@ impl Model {
         Ok(model)
     }
 
-    /// Internal consistency of a parsed model.
+    /// Internal consistency of a parsed model (see [`crate::learn::validate`]).
     fn check(&self) -> Result<()> {
-        let p = self.feature_names.len();
-        if self.scaler.mean.len() != p || self.scaler.scale.len() != p {
-            return Err(mismatch("model scaler does not match its feature names"));
-        }
-        for f in &self.selected_features {
-            if !self.feature_names.contains(f) {
-                return Err(mismatch(format!(
-                    "selected feature '{f}' is not among the model's features"
-                )));
-            }
-        }
-        if let Some(k) = self.classifier.n_features() {
-            if k != self.selected_features.len() {
-                return Err(mismatch(
-                    "model classifier does not match its selected features",
-                ));
-            }
-        }
-        Ok(())
+        crate::learn::validate::check_model(self)
     }
 
     /// Writes the model to `path`.
@@ -253,7 +256,13 @@ impl Model {
 
     /// Reads a model from `path`.
     pub fn load(path: &Path) -> Result<Model> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "read", &e))?;
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, "read", &e))?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            mismatch(format!(
+                "{}: not a model file (not UTF-8 text)",
+                path.display()
+            ))
+        })?;
         Model::from_json(&text).map_err(|e| e.context(path.display()))
     }
 
@@ -305,21 +314,22 @@ impl Model {
             }
             v.push(values[i]);
         }
-        Ok(self.probability_of(&v))
+        finite_probability(self.probability_of(&v), "the case")
     }
 
     /// P(label = 1) for every row of a table.
     pub fn predict_table(&self, table: &Table) -> Result<Vec<f64>> {
         let idx = self.locate(&table.names)?;
-        Ok(table
+        table
             .x
             .rows()
             .into_iter()
-            .map(|r| {
+            .zip(&table.case_ids)
+            .map(|(r, id)| {
                 let v: Vec<f64> = idx.iter().map(|&j| r[j]).collect();
-                self.probability_of(&v)
+                finite_probability(self.probability_of(&v), &format!("case '{id}'"))
             })
-            .collect())
+            .collect()
     }
 }
 
@@ -328,11 +338,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fnv1a64_test_vectors() {
-        // From the FNV reference test suite (Fowler, Noll, Vo).
-        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    fn sha256_test_vectors() {
+        use sha2::Digest;
+        // FIPS 180-2, appendix B.1 ("abc") and the empty message.
+        let hex = |b: &[u8]| {
+            sha2::Sha256::digest(b)
+                .iter()
+                .map(|x| format!("{x:02x}"))
+                .collect::<String>()
+        };
+        assert_eq!(
+            hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
     }
 
     #[test]

@@ -352,6 +352,17 @@ impl Table {
                 "no feature column is left (all were constant)",
             ));
         }
+        // Standardisation squares deviations: beyond this magnitude they overflow to infinity, and every
+        // classifier downstream would see NaN.
+        const LARGEST: f64 = 1e150;
+        for (j, col) in self.x.columns().into_iter().enumerate() {
+            if let Some((i, v)) = col.iter().enumerate().find(|(_, v)| v.abs() > LARGEST) {
+                return Err(Error::format(format!(
+                    "column '{}' holds {v:e} (case '{}'): values beyond ±{LARGEST:e} cannot be standardised without overflow; rescale the column",
+                    self.names[j], self.case_ids[i]
+                )));
+            }
+        }
         Ok(())
     }
 }

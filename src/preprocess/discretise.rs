@@ -9,12 +9,24 @@
 //! edges = low, low + w, low + 2w, …  (numpy.arange(low, high, w): ⌈(high − low) / w⌉ edges)
 //! ```
 //!
+//! The edges are numpy's, not exact multiples: `arange` counts ⌈(high − low) / w⌉ edges, takes the second as
+//! `low + w` and every later one as `low + i·δ` with `δ = (low + w) − low`, all rounded; a voxel exactly on
+//! a multiple of the width (an integer intensity with `binWidth: 0.7`, a value clipped by
+//! `removeOutliers`) falls on whichever side numpy's rounded edge leaves it.
+//!
 //! A single edge (a flat ROI) becomes `[e − 0.5, e + 0.5]`. IBSI instead starts the bins at the lower bound of
 //! the re-segmentation range; the PyRadiomics origin is the one used here.
 //!
 //! # Fixed bin count (`binCount`)
 //! `numpy.histogram(values, n)` edges: `n + 1` evenly spaced from min to max (min ± 0.5 when flat), with the
 //! last edge raised by 1 so that the maximum falls in the top bin.
+//!
+//! # float32 images ([`Precision::F32`])
+//! Under numpy 2 an operation between a float32 array's scalar and a Python float stays float32. PyRadiomics
+//! discretises float32 arrays (LoG and gradient images always; the original, wavelet and LBP2D images of a
+//! float32 input), so there `low`, `high` and `arange`'s count and second edge are float32 values (the
+//! later edges are float64 from those), and `binCount` edges are numpy's float32 `linspace` plus 1 in
+//! float32. Values on or near an edge then fall in the bin numpy puts them in.
 //!
 //! # Levels
 //! A value's level is `numpy.digitize(value, edges)`: the number of edges at or below it, so the lowest
@@ -66,6 +78,27 @@ pub fn bin_edges(values: &[f64], binning: Binning) -> Result<Vec<f64>> {
 /// As [`bin_edges`], refusing more than `max_levels` grey levels with a
 /// [`LimitExceeded`](crate::ErrorKind::LimitExceeded) error (setting `maxGreyLevels`).
 pub fn bin_edges_limited(values: &[f64], binning: Binning, max_levels: usize) -> Result<Vec<f64>> {
+    bin_edges_in(values, binning, max_levels, Precision::F64)
+}
+
+/// The floating-point type of the array PyRadiomics discretises, which sets the arithmetic of its edges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    /// float64 (or an integer type): edges in double precision.
+    #[default]
+    F64,
+    /// float32: numpy computes the lowest and highest edge, the count and the step in single precision.
+    F32,
+}
+
+/// As [`bin_edges_limited`], with numpy's arithmetic for an array of `precision` (the values must then be
+/// representable in it).
+pub fn bin_edges_in(
+    values: &[f64],
+    binning: Binning,
+    max_levels: usize,
+    precision: Precision,
+) -> Result<Vec<f64>> {
     if values.is_empty() {
         return Err(Error::empty_roi("no voxel values to discretise"));
     }
@@ -86,19 +119,41 @@ pub fn bin_edges_limited(values: &[f64], binning: Binning, max_levels: usize) ->
                     "binWidth must be a positive number, got {w}"
                 )));
             }
-            let low = min - min.rem_euclid(w);
-            let high = max + 2.0 * w;
+            // low, high, the count and the second edge, as numpy.arange computes them.
+            let (low, count, second) = match precision {
+                Precision::F64 => {
+                    let low = min - min.rem_euclid(w);
+                    let high = max + 2.0 * w;
+                    (low, (high - low) / w, low + w)
+                }
+                Precision::F32 => {
+                    // A Python float meeting a float32 scalar is cast to float32 first (NEP 50).
+                    let w32 = w as f32;
+                    let low = min as f32 - (min as f32).rem_euclid(w32);
+                    let high = max as f32 + (2.0 * w) as f32;
+                    let count = (high - low) / w32;
+                    (low as f64, count as f64, (low + w32) as f64)
+                }
+            };
             // `as usize` saturates: an infinite or huge count is caught by the limit.
-            let n = ((high - low) / w).ceil() as usize;
+            let n = count.ceil() as usize;
             if n > max_levels {
                 return Err(Error::new(
                     crate::ErrorKind::LimitExceeded,
                     format!(
-                        "binWidth {w} over the ROI range [{min}, {max}] gives {n} grey levels, more than the limit of {max_levels} (setting maxGreyLevels)"
+                        "binWidth {w:?} over the ROI range [{min:?}, {max:?}] gives {n} grey levels, more than the limit of {max_levels} (setting maxGreyLevels)"
                     ),
                 ));
             }
-            let mut edges: Vec<f64> = (0..n).map(|i| low + i as f64 * w).collect();
+            // numpy's fill: edge i (i ≥ 2) is low + i·δ, δ = second − low, in float64.
+            let delta = second - low;
+            let mut edges: Vec<f64> = (0..n)
+                .map(|i| match i {
+                    0 => low,
+                    1 => second,
+                    _ => low + i as f64 * delta,
+                })
+                .collect();
             if edges.len() == 1 {
                 let e = edges[0];
                 edges = vec![e - 0.5, e + 0.5];
@@ -116,6 +171,18 @@ pub fn bin_edges_limited(values: &[f64], binning: Binning, max_levels: usize) ->
                         "binCount {n} exceeds the limit of {max_levels} grey levels (setting maxGreyLevels)"
                     ),
                 ));
+            }
+            if precision == Precision::F32 {
+                // numpy.histogram of a float32 array: float32 linspace, then + 1 in float32.
+                let (lo, hi) = if min == max {
+                    (min as f32 - 0.5, max as f32 + 0.5)
+                } else {
+                    (min as f32, max as f32)
+                };
+                let step = (hi - lo) / n as f32;
+                let mut edges: Vec<f64> = (0..=n).map(|i| (i as f32 * step + lo) as f64).collect();
+                edges[n] = (hi + 1.0) as f64;
+                return Ok(edges);
             }
             let (lo, hi) = if min == max {
                 (min - 0.5, max + 0.5)
@@ -156,12 +223,23 @@ pub fn discretise_limited(
     binning: Binning,
     max_levels: usize,
 ) -> Result<GreyLevels> {
+    discretise_in(image, roi, binning, max_levels, Precision::F64)
+}
+
+/// As [`discretise_limited`], with the edges numpy computes for an array of `precision`.
+pub fn discretise_in(
+    image: ArrayView3<'_, f64>,
+    roi: ArrayView3<'_, bool>,
+    binning: Binning,
+    max_levels: usize,
+    precision: Precision,
+) -> Result<GreyLevels> {
     let values: Vec<f64> = image
         .iter()
         .zip(roi.iter())
         .filter_map(|(&v, &m)| m.then_some(v))
         .collect();
-    let edges = bin_edges_limited(&values, binning, max_levels)?;
+    let edges = bin_edges_in(&values, binning, max_levels, precision)?;
     let mut levels = Array3::<u32>::zeros(image.raw_dim());
     let mut max_level = 0;
     Zip::from(&mut levels)

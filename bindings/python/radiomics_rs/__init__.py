@@ -45,13 +45,15 @@ __all__ = [
     "abi_version",
     "extract",
     "extract_case",
+    "extract_maps",
+    "FeatureMaps",
     "library_path",
     "set_log_handler",
     "version",
 ]
 
 #: The ABI this binding was written against; the library must provide at least this one.
-ABI_VERSION = 4
+ABI_VERSION = 5
 
 
 class Status(enum.IntEnum):
@@ -156,6 +158,12 @@ _sig("rad_settings_set_label", _st, _vp, ctypes.c_int64)
 _sig("rad_settings_set_image_types", _st, _vp, _cp)
 _sig("rad_extract_with_progress", _st, _vp, _vp, _vp, _PROGRESS, _vp, ctypes.POINTER(_vp))
 _sig("rad_features_free", None, _vp)
+_sig("rad_extract_maps", _st, _vp, _vp, _vp, _PROGRESS, _vp, ctypes.POINTER(_vp))
+_sig("rad_maps_free", None, _vp)
+_sig("rad_maps_count", ctypes.c_size_t, _vp)
+_sig("rad_maps_name", _cp, _vp, ctypes.c_size_t)
+_sig("rad_maps_data", _c_double_p, _vp, ctypes.c_size_t)
+_sig("rad_maps_image", _st, _vp, ctypes.c_size_t, ctypes.POINTER(_vp))
 _sig("rad_features_count", ctypes.c_size_t, _vp)
 _sig("rad_features_name", _cp, _vp, ctypes.c_size_t)
 _sig("rad_features_value", _st, _vp, ctypes.c_size_t, _c_double_p)
@@ -292,7 +300,8 @@ class Image(_Handle):
 
     @classmethod
     def load(cls, path):
-        """Reads a NIfTI (``.nii``, ``.nii.gz``) or NRRD (``.nrrd``) file."""
+        """Reads a NIfTI (``.nii``, ``.nii.gz``), NRRD (``.nrrd``, ``.nhdr``) or MetaImage (``.mha``,
+        ``.mhd``) file, or a DICOM series (a folder)."""
         out = _vp()
         _check(_lib.rad_image_load(_path(path), ctypes.byref(out)))
         return cls(out.value)
@@ -427,7 +436,7 @@ class Settings(_Handle):
 
     def set_threads(self, threads):
         """The most worker threads one extraction with these settings uses (0: the default pool, one per
-        core; at most 256). Features are bit-identical for any value."""
+        core; at most 1024). Features are bit-identical for any value."""
         _check(_lib.rad_settings_set_threads(self, int(threads)))
         return self
 
@@ -564,6 +573,85 @@ def extract_case(images, mask, settings=None, image_settings=None, spacing=(1.0,
         status = _lib.rad_extract_case(default, n, (_cp * max(n, 1))(*names), (_vp * max(n, 1))(*handles),
                                        (_vp * max(n, 1))(*per), msk, ctypes.byref(out))
         return _features_from(status, out)
+    finally:
+        for h in own:
+            h.close()
+
+
+class FeatureMaps(dict):
+    """What :func:`extract_maps` returns: ``{name: numpy array [z, y, x]}``, one map per feature, all on
+    one grid whose ``spacing`` (x, y, z, mm), ``origin`` (LPS mm) and ``direction`` (row-major 3x3) are
+    attributes."""
+
+    def __init__(self, maps, spacing, origin, direction):
+        dict.__init__(self, maps)
+        self.spacing = spacing
+        self.origin = origin
+        self.direction = direction
+
+
+def extract_maps(image, mask, settings=None, progress=None, spacing=(1.0, 1.0, 1.0),
+                 origin=(0.0, 0.0, 0.0), direction=_IDENTITY):
+    """Voxel-based extraction (PyRadiomics' ``voxelBased=True``): a :class:`FeatureMaps`, one float64 map
+    per enabled feature, indexed ``[z, y, x]`` on the ROI's bounding box grown by ``kernelRadius``, with
+    ``initValue`` outside the ROI. The kernels come from the settings' ``voxelSetting`` section
+    (``kernelRadius``, ``maskedKernel``, ``initValue``, ``voxelBatch``). Arguments as :func:`extract`;
+    ``progress`` may cancel mid-map.
+    """
+    own = []
+    try:
+        if settings is None:
+            settings = Settings()
+            own.append(settings)
+        elif isinstance(settings, dict):
+            settings = Settings.from_dict(settings)
+            own.append(settings)
+        img, made = _as_image(image, spacing, origin, direction)
+        if made:
+            own.append(img)
+        msk, made = _as_image(mask, spacing, origin, direction)
+        if made:
+            own.append(msk)
+        raised = []
+
+        def report(_user, fraction):
+            if progress is None:
+                return 0
+            try:
+                return 0 if progress(fraction) is not False else 1
+            except BaseException as e:  # re-raised below, after the library has returned
+                raised.append(e)
+                return 1
+
+        callback = _PROGRESS(report)
+        out = _vp()
+        status = _lib.rad_extract_maps(settings, img, msk, callback, None, ctypes.byref(out))
+        if raised:
+            raise raised[0]
+        _check(status)
+        try:
+            n = _lib.rad_maps_count(out)
+            if n == 0:
+                return FeatureMaps({}, None, None, None)
+            first = _vp()
+            _check(_lib.rad_maps_image(out, 0, ctypes.byref(first)))
+            grid = Image(first.value)
+            try:
+                size, geometry = grid.size, (grid.spacing, grid.origin, grid.direction)
+            finally:
+                grid.close()
+            shape = (size[2], size[1], size[0])
+            count = shape[0] * shape[1] * shape[2]
+            maps = {}
+            for i in range(n):
+                name = _lib.rad_maps_name(out, i).decode()
+                data = _lib.rad_maps_data(out, i)
+                if not data:
+                    _check(100)
+                maps[name] = np.ctypeslib.as_array(data, shape=(count,)).reshape(shape).copy()
+            return FeatureMaps(maps, *geometry)
+        finally:
+            _lib.rad_maps_free(out)
     finally:
         for h in own:
             h.close()

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
-use radiomics::batch::{read_manifest, run_batch};
+use radiomics::batch::{read_manifest, run_batch_with, BatchOptions};
 use radiomics::case::CaseExtractor;
 use radiomics::{Error, ErrorKind, Result, Settings};
 
@@ -21,8 +21,11 @@ pub struct BatchArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// Cases extracted in parallel (0 = one per core).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1024))]
     pub jobs: usize,
+    /// Remove rows of cases absent from the manifest (kept by default).
+    #[arg(long)]
+    pub prune: bool,
 }
 
 /// Builds a case extractor from `FILE` / `MODALITY=FILE` arguments.
@@ -45,6 +48,12 @@ pub fn case_extractor(params: &[String]) -> Result<CaseExtractor> {
 pub fn run(args: BatchArgs) -> Result<()> {
     let rows = read_manifest(&args.manifest)?;
     let extractor = case_extractor(&args.params)?;
+    if let Some(first) = rows.first() {
+        let present: Vec<&str> = first.images.iter().map(|(m, _)| m.as_str()).collect();
+        extractor
+            .check_modalities(&present)
+            .map_err(|e| e.context("--params"))?;
+    }
     let tty = std::io::stderr().is_terminal();
     let progress = |done: usize, total: usize| {
         if tty {
@@ -60,7 +69,29 @@ pub fn run(args: BatchArgs) -> Result<()> {
             }
         }
     };
-    let outcome = run_batch(&rows, &extractor, &args.out, args.jobs, &progress)?;
+    let mut inputs = vec![args.manifest.clone()];
+    inputs.extend(
+        args.params
+            .iter()
+            .map(|p| PathBuf::from(p.split_once('=').map_or(p.as_str(), |(_, f)| f))),
+    );
+    let options = BatchOptions {
+        jobs: args.jobs,
+        prune: args.prune,
+        inputs,
+    };
+    let outcome = run_batch_with(&rows, &extractor, &args.out, &options, &progress)?;
+    if outcome.others > 0 {
+        eprintln!(
+            "batch: {} row(s) of cases not in the manifest {}",
+            outcome.others,
+            if args.prune {
+                "removed (--prune)"
+            } else {
+                "kept (--prune removes them)"
+            }
+        );
+    }
     eprintln!(
         "batch: {} computed, {} kept from an earlier run, {} failed; table '{}'",
         outcome.computed,
@@ -74,8 +105,15 @@ pub fn run(args: BatchArgs) -> Result<()> {
     if outcome.failed.is_empty() {
         Ok(())
     } else {
+        // The run fails as its cases failed: an unreadable input file is an input problem (exit 3).
+        let kind = outcome
+            .failed
+            .first()
+            .map_or(ErrorKind::Internal, |(_, e)| {
+                crate::extract::as_input_error(e.clone()).kind()
+            });
         Err(Error::new(
-            ErrorKind::InvalidArgument,
+            kind,
             format!(
                 "{} of {} cases failed (see above); rerun to retry only those",
                 outcome.failed.len(),

@@ -28,7 +28,7 @@ pub struct DemoArgs {
     #[arg(long, default_value = "radiomics-demo")]
     pub out_dir: PathBuf,
     /// Cases extracted in parallel (0 = one per core).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1024))]
     pub jobs: usize,
 }
 

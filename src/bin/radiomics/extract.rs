@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use radiomics::case::{check_modality_name, Case};
-use radiomics::image::io::{read_image, read_image_box, read_mask, ReadOptions};
+use radiomics::image::io::{
+    dicom, read_image, read_image_box, read_label_image_for, read_mask, read_mask_for, ReadOptions,
+};
 use radiomics::{Error, ErrorKind, Extractor, Result, Timings};
 
 /// Output formats.
@@ -20,16 +22,19 @@ pub enum Format {
 /// Extract the features of one image and mask.
 #[derive(Args)]
 pub struct ExtractArgs {
-    /// The image (NIfTI .nii/.nii.gz or NRRD .nrrd), or `MODALITY=PATH`, repeated, for a multi-sequence
+    /// The image (NIfTI .nii/.nii.gz, NRRD .nrrd/.nhdr, MetaImage .mha/.mhd, or a folder holding a DICOM
+    /// series, or one file of the DICOM series wanted), or `MODALITY=PATH`, repeated, for a multi-sequence
     /// case (`--image t1c=T1C.nii.gz --image adc=ADC.nii.gz`): features are then prefixed by modality.
     #[arg(long, required = true)]
     pub image: Vec<String>,
-    /// The label image; the ROI is the voxels equal to the label.
+    /// The label image; the ROI is the voxels equal to the label. Or a DICOM SEG (the ROI is segment
+    /// number `label`) or RTSTRUCT file (the ROI numbered `label`), placed on the image's grid.
     #[arg(long)]
     pub mask: PathBuf,
-    /// The ROI label (overrides the parameter file's `label`).
+    /// The ROI label (overrides the parameter file's `label`); for a DICOM SEG or RTSTRUCT mask, also the
+    /// segment's or ROI's name.
     #[arg(long)]
-    pub label: Option<i64>,
+    pub label: Option<String>,
     /// A PyRadiomics parameter file (YAML or JSON), or `MODALITY=FILE` for one modality; repeatable.
     /// PyRadiomics' defaults without one.
     #[arg(long)]
@@ -44,8 +49,18 @@ pub struct ExtractArgs {
     #[arg(long)]
     pub timing: bool,
     /// Worker threads (0 = one per core); results are identical for any number.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1024))]
     pub threads: usize,
+    /// Voxel-based extraction: one map per feature (kernels from the parameter file's `voxelSetting`),
+    /// written to `--out-dir` as `<feature name>.nii.gz`.
+    #[arg(long, requires = "out_dir")]
+    pub voxel: bool,
+    /// Where `--voxel` writes the maps (created if missing).
+    #[arg(long, requires = "voxel")]
+    pub out_dir: Option<PathBuf>,
+    /// The maps' file format.
+    #[arg(long, value_enum, default_value = "nifti", requires = "voxel")]
+    pub map_format: crate::voxel::MapFormat,
 }
 
 /// A `--image` argument: `(Some(modality), path)` for `MODALITY=PATH`, `(None, path)` for a plain path.
@@ -62,6 +77,16 @@ pub fn run(args: ExtractArgs) -> Result<()> {
         .build()
         .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("--threads: {e}")))?;
     pool.install(|| run_in_pool(args))
+}
+
+/// Errors of the extraction itself after the settings were accepted (a NaN inside the ROI, geometry the
+/// image cannot have) come from the input files: reported as such (exit 3), not as bad usage.
+pub fn as_input_error(e: Error) -> Error {
+    if e.kind() == ErrorKind::InvalidArgument {
+        Error::new(ErrorKind::Format, e.message())
+    } else {
+        e
+    }
 }
 
 fn run_in_pool(args: ExtractArgs) -> Result<()> {
@@ -81,13 +106,33 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
         ));
     }
     let mut extractor = crate::batch::case_extractor(&args.params)?;
-    if let Some(label) = args.label {
-        extractor = extractor.with_label(label)?;
+    let present: Vec<&str> = images.iter().filter_map(|(m, _)| m.as_deref()).collect();
+    extractor
+        .check_modalities(&present)
+        .map_err(|e| e.context("--params"))?;
+    if let Some(label) = &args.label {
+        let number = match label.parse::<i64>() {
+            Ok(n) => n,
+            Err(_) => dicom::label_number(&args.mask, label).map_err(|e| e.context("--label"))?,
+        };
+        extractor = extractor.with_label(number)?;
     }
+    if args.voxel {
+        if multi {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "--voxel: give one image (maps of a multi-sequence case: run once per modality)",
+            ));
+        }
+        let (_, path) = &images[0];
+        return crate::voxel::run(&args, path, extractor.default_settings().clone());
+    }
+    // A DICOM SEG or RTSTRUCT mask is placed on the image's grid, so the image is read first.
+    let dicom_mask = dicom::is_dicom_mask(&args.mask);
     let mut timings = Timings::default();
     if !multi {
         let single = Extractor::new(extractor.default_settings().clone());
-        if single.needs_only_roi_box() {
+        if single.needs_only_roi_box() && !dicom_mask {
             // Only the ROI's box of the image is needed: read the mask first, then that box.
             let (_, path) = &images[0];
             std::fs::File::open(path).map_err(|e| {
@@ -106,7 +151,9 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
                 read_image_box(path, &bbox, &ReadOptions::default())
                     .map_err(|e| e.context("--image"))
             })?;
-            let features = single.extract_box_timed(&image, mask, &mut |_| true, &mut timings)?;
+            let features = single
+                .extract_box_timed(&image, mask, &mut |_| true, &mut timings)
+                .map_err(as_input_error)?;
             return finish(&args, &timings, features);
         }
     }
@@ -118,30 +165,31 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
             None => ("load image".to_string(), "--image".to_string()),
         };
         let img = timings.time(stage, || read_image(&p).map_err(|e| e.context(&flag)))?;
-        loaded.push((m, img));
+        loaded.push((m, p, img));
     }
     let label = extractor.default_settings().params().label;
     let features = if multi {
         let mask = timings.time("load mask", || {
-            read_image(&args.mask).map_err(|e| e.context("--mask"))
+            read_label_image_for(&args.mask, label, Some(&loaded[0].1), &loaded[0].2)
+                .map_err(|e| e.context("--mask"))
         })?;
         let images = loaded
             .into_iter()
-            .map(|(m, img)| (m.expect("every image is named"), img))
+            .map(|(m, _, img)| (m.expect("every image is named"), img))
             .collect();
-        extractor.extract(&Case { images, mask })?
+        extractor
+            .extract(&Case { images, mask })
+            .map_err(as_input_error)?
     } else {
         // One image: the label file is read straight into the ROI mask.
         let mask = timings.time("load mask", || {
-            read_mask(&args.mask, label).map_err(|e| e.context("--mask"))
+            read_mask_for(&args.mask, label, Some(&loaded[0].1), &loaded[0].2)
+                .map_err(|e| e.context("--mask"))
         })?;
-        let (_, image) = loaded.pop().expect("one image");
-        Extractor::new(extractor.default_settings().clone()).extract_mask_timed(
-            &image,
-            mask,
-            &mut |_| true,
-            &mut timings,
-        )?
+        let (_, _, image) = loaded.pop().expect("one image");
+        Extractor::new(extractor.default_settings().clone())
+            .extract_mask_timed(&image, mask, &mut |_| true, &mut timings)
+            .map_err(as_input_error)?
     };
     finish(&args, &timings, features)
 }
@@ -169,9 +217,16 @@ pub fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {
         }),
         None => {
             let mut out = std::io::stdout().lock();
-            // A closed pipe (e.g. `| head`) is not an error worth reporting.
-            let _ = out.write_all(text.as_bytes());
-            Ok(())
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                Ok(()) => Ok(()),
+                // A reader that closed the pipe (`| head`) wanted no more: quiet, as common tools are.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                // Anything else (a full disk, /dev/full) lost the output: an error.
+                Err(e) => Err(Error::new(
+                    ErrorKind::Io,
+                    format!("cannot write to standard output: {e}"),
+                )),
+            }
         }
     }
 }

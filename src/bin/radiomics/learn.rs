@@ -247,7 +247,7 @@ pub fn run_train(args: TrainArgs) -> Result<()> {
         "selected features: {}",
         model.selected_features.join(", ")
     );
-    print!("{out}");
+    crate::extract::write_output(None, &out)?;
     for w in report.warnings.iter().skip(table.warnings.len()) {
         eprintln!("radiomics: warning: {w}");
     }
@@ -267,7 +267,9 @@ pub fn run_predict(args: PredictArgs) -> Result<()> {
             for w in &table.warnings {
                 eprintln!("radiomics: warning: {w}");
             }
-            let p = model.predict_table(&table)?;
+            let p = model
+                .predict_table(&table)
+                .map_err(|e| e.context(format!("model '{}'", args.model.display())))?;
             (table.case_ids, p)
         }
         None => {
@@ -290,7 +292,8 @@ pub fn run_predict(args: PredictArgs) -> Result<()> {
             let mask =
                 radiomics::image::io::read_image(mask_path).map_err(|e| e.context("--mask"))?;
             let case = radiomics::case::Case { images, mask };
-            let p = radiomics::study::predict_case(&model, &case)?;
+            let p = radiomics::study::predict_case(&model, &case)
+                .map_err(crate::extract::as_input_error)?;
             (vec![args.case_id.clone()], vec![p])
         }
     };
@@ -300,10 +303,7 @@ pub fn run_predict(args: PredictArgs) -> Result<()> {
     }
     match &args.out {
         Some(path) => write_file(path, &out),
-        None => {
-            print!("{out}");
-            Ok(())
-        }
+        None => crate::extract::write_output(None, &out),
     }
 }
 
@@ -316,8 +316,8 @@ pub fn run_evaluate(args: EvaluateArgs) -> Result<()> {
     }
     let p = model.predict_table(&table)?;
     let e = evaluate(table.labels()?, &p, model.threshold)?;
-    println!(
-        "cases {} (positive {}); AUC {:.4} (95% CI {:.4}-{:.4}, DeLong)",
+    let mut text = format!(
+        "cases {} (positive {}); AUC {:.4} (95% CI {:.4}-{:.4}, DeLong)\n",
         e.cases, e.positives, e.auc.auc, e.auc.lower, e.auc.upper
     );
     for (name, m) in [
@@ -325,11 +325,13 @@ pub fn run_evaluate(args: EvaluateArgs) -> Result<()> {
         ("0.5", &e.at_half),
     ] {
         let c = m.confusion;
-        println!(
+        let _ = writeln!(
+            text,
             "at {name} ({:.4}): accuracy {:.4}, sensitivity {:.4}, specificity {:.4}; TP {} FP {} TN {} FN {}",
             m.threshold, m.accuracy, m.sensitivity, m.specificity, c.tp, c.fp, c.tn, c.fn_
         );
     }
+    crate::extract::write_output(None, &text)?;
     if let Some(path) = &args.out {
         write_file(path, &to_json(&e)?)?;
     }

@@ -1,8 +1,13 @@
 //! Reading and writing volumes.
 //!
-//! [`read_image`] picks the reader by file name: `.nii` / `.nii.gz` (NIfTI-1) or `.nrrd` / `.nhdr`-less
-//! attached NRRD.
+//! [`read_image`] picks the reader by file name: `.nii` / `.nii.gz` (NIfTI-1), `.nrrd` (attached NRRD),
+//! `.nhdr` (detached NRRD), `.mha` / `.mhd` (MetaImage); a folder, or a DICOM file, is read as a DICOM
+//! image series ([`dicom`]).
 
+mod bounded;
+pub mod dicom;
+pub mod metaimage;
+pub mod nhdr;
 pub mod nifti;
 pub mod nrrd;
 
@@ -64,7 +69,8 @@ pub fn read_mask(path: impl AsRef<Path>, label: i64) -> Result<crate::image::Mas
     }
 }
 
-/// Reads a 3D scalar volume from a NIfTI-1 (`.nii`, `.nii.gz`) or NRRD (`.nrrd`) file.
+/// Reads a 3D scalar volume from a NIfTI-1 (`.nii`, `.nii.gz`), NRRD (`.nrrd`, `.nhdr`) or MetaImage
+/// (`.mha`, `.mhd`) file, or a DICOM image series (a folder, or one file of the series).
 pub fn read_image(path: impl AsRef<Path>) -> Result<Image> {
     read_image_with(path, &ReadOptions::default())
 }
@@ -76,13 +82,28 @@ pub fn read_image_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
+    // Geometry a file cannot describe (a non-finite origin, a zero spacing) is a fault of the file.
+    let of_file = |e: Error| {
+        if e.kind() == ErrorKind::InvalidArgument {
+            Error::format(e.message())
+        } else {
+            e
+        }
+    };
     if name.ends_with(".nrrd") {
-        nrrd::read_nrrd_with(path, options)
+        nrrd::read_nrrd_with(path, options).map_err(of_file)
     } else if name.ends_with(".nii") || name.ends_with(".nii.gz") {
-        nifti::read_nifti_with(path, options)
+        nifti::read_nifti_with(path, options).map_err(of_file)
+    } else if name.ends_with(".nhdr") {
+        nhdr::read_nhdr_with(path, options).map_err(of_file)
+    } else if name.ends_with(".mha") || name.ends_with(".mhd") {
+        metaimage::read_metaimage_with(path, options).map_err(of_file)
+    } else if path.is_dir() || dicom::is_dicom_file(path) {
+        dicom::read_series_with(path, options).map_err(of_file)
     } else {
         Err(Error::format(format!(
-            "'{}': unknown image format (expected .nii, .nii.gz or .nrrd)",
+            "'{}': unknown image format (expected .nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd, or a DICOM \
+             series folder)",
             path.display()
         )))
     }
@@ -129,19 +150,12 @@ pub fn read_image_box(
     })
 }
 
-/// Reads a whole file, inflating it (up to `limit` bytes) when it starts with the gzip magic bytes.
+/// Reads a NIfTI-1 file, inflating it when it starts with the gzip magic bytes, no further than its header
+/// declares and never past `limit` bytes (a device such as `/dev/zero`, or a "gzip bomb", stops there).
 pub(crate) fn read_maybe_gzip(path: &Path, limit: usize) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).map_err(|e| Error::io(path, "read", &e))?;
-    maybe_inflate(raw, limit).map_err(|e| e.context(format!("'{}'", path.display())))
-}
-
-/// `raw` itself, or its inflated content when it starts with the gzip magic bytes.
-pub(crate) fn maybe_inflate(raw: Vec<u8>, limit: usize) -> Result<Vec<u8>> {
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        inflate(&raw, limit)
-    } else {
-        Ok(raw)
-    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, "read", &e))?;
+    bounded::read_nifti_stream(std::io::BufReader::new(file), limit)
+        .map_err(|e| e.context(format!("'{}'", path.display())))
 }
 
 /// Inflates a (possibly multi-member) gzip stream. More than `limit` bytes of output is
@@ -268,4 +282,38 @@ pub(crate) fn decode_into<T>(
         DataType::F64 => conv!(f64),
     }
     Ok(())
+}
+
+/// The ROI `label` of the mask file at `path` for the image `image` (read from `image_path`): a DICOM SEG
+/// or RTSTRUCT file is placed on the image's grid ([`dicom::read_mask_on`]); any other file is a label
+/// image, read as [`read_mask`] reads it.
+pub fn read_mask_for(
+    path: impl AsRef<Path>,
+    label: i64,
+    image_path: Option<&Path>,
+    image: &Image,
+) -> Result<crate::image::Mask> {
+    let path = path.as_ref();
+    if dicom::is_dicom_mask(path) {
+        dicom::read_mask_on(path, label, image_path, image)
+    } else {
+        read_mask(path, label)
+    }
+}
+
+/// As [`read_mask_for`], as a label image: for a DICOM SEG or RTSTRUCT file, `label` on the ROI's voxels
+/// and 0 elsewhere, on the image's grid; any other file is read as it is ([`read_image`]).
+pub fn read_label_image_for(
+    path: impl AsRef<Path>,
+    label: i64,
+    image_path: Option<&Path>,
+    image: &Image,
+) -> Result<Image> {
+    let path = path.as_ref();
+    if !dicom::is_dicom_mask(path) {
+        return read_image(path);
+    }
+    let mask = dicom::read_mask_on(path, label, image_path, image)?;
+    let labels = mask.roi().mapv(|b| if b { label as f64 } else { 0.0 });
+    Image::new(labels, *mask.geometry()).map(|i| i.with_pixel_type(Some(DataType::I32)))
 }

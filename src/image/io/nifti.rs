@@ -18,10 +18,7 @@ use std::path::Path;
 
 use ndarray::Array3;
 
-use super::{
-    decode, decode_into, decode_with, maybe_inflate, read_maybe_gzip, DataType, ImageBox,
-    ReadOptions,
-};
+use super::{decode, decode_into, decode_with, read_maybe_gzip, DataType, ImageBox, ReadOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::{BoundingBox, Geometry, Image, Mask};
 
@@ -78,7 +75,7 @@ pub fn read_nifti_bytes(bytes: &[u8]) -> Result<Image> {
 pub fn read_nifti_bytes_with(bytes: &[u8], options: &ReadOptions) -> Result<Image> {
     let inflated;
     let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
-        inflated = maybe_inflate(bytes.to_vec(), options.max_inflated_bytes())?;
+        inflated = super::bounded::read_nifti_stream(bytes, options.max_inflated_bytes())?;
         &inflated[..]
     } else {
         bytes

@@ -18,8 +18,37 @@ pub fn read_nrrd(path: impl AsRef<Path>) -> Result<Image> {
 /// As [`read_nrrd`], with the limits of `options`.
 pub fn read_nrrd_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Image> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "read", &e))?;
+    let bytes = read_bounded(path, options.max_inflated_bytes())?;
     parse(&bytes, options).map_err(|e| e.context(format!("'{}'", path.display())))
+}
+
+/// The bytes of a NRRD file: its magic checked first (so that a device such as `/dev/zero` is refused
+/// after 8 bytes), then at most `limit` bytes in all.
+fn read_bounded(path: &Path, limit: usize) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |e: std::io::Error| Error::io(path, "read", &e);
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    (&mut file).take(8).read_to_end(&mut bytes).map_err(io)?;
+    if !bytes.starts_with(b"NRRD000") {
+        return Err(Error::format(format!(
+            "'{}': not a NRRD file (no NRRD000x magic)",
+            path.display()
+        )));
+    }
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() > limit {
+        return Err(Error::new(
+            crate::error::ErrorKind::LimitExceeded,
+            format!(
+                "'{}' is longer than {limit} bytes, the limit for a file",
+                path.display()
+            ),
+        ));
+    }
+    Ok(bytes)
 }
 
 fn field<'a>(fields: &'a [(String, String)], key: &str) -> Option<&'a str> {
@@ -27,6 +56,50 @@ fn field<'a>(fields: &'a [(String, String)], key: &str) -> Option<&'a str> {
         .iter()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.as_str())
+}
+
+/// Refuses header fields whose meaning this reader does not implement, so that they never give wrong
+/// voxels silently: non-scalar `kinds`, and sizes of more than one sample per voxel.
+fn check_fields(fields: &[(String, String)]) -> Result<()> {
+    if let Some(kinds) = field(fields, "kinds") {
+        for k in kinds.split_whitespace() {
+            let spatial = ["domain", "space", "none", "???"];
+            if !spatial.iter().any(|s| k.eq_ignore_ascii_case(s)) {
+                return Err(Error::format(format!(
+                    "NRRD kinds '{kinds}': axis kind '{k}' is not spatial; only scalar 3D volumes are supported"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The whole number of a `line skip` / `byte skip` field (0 when absent), at least `min`.
+fn skip_count(fields: &[(String, String)], key: &str, min: i64) -> Result<i64> {
+    let Some(v) = field(fields, key) else {
+        return Ok(0);
+    };
+    match v.parse::<i64>() {
+        Ok(n) if n >= min => Ok(n),
+        _ => Err(Error::format(format!(
+            "NRRD '{key}: {v}' is not a whole number of at least {min}"
+        ))),
+    }
+}
+
+/// `data` after `skip` bytes (-1: the last `need` bytes).
+fn skip_bytes(data: &[u8], skip: i64, need: usize) -> Result<&[u8]> {
+    let start = if skip < 0 {
+        data.len().checked_sub(need)
+    } else {
+        usize::try_from(skip).ok().filter(|&s| s <= data.len())
+    };
+    start.map(|s| &data[s..]).ok_or_else(|| {
+        Error::format(format!(
+            "NRRD 'byte skip: {skip}' skips past the end of the data ({} bytes)",
+            data.len()
+        ))
+    })
 }
 
 fn parse_vector(s: &str) -> Result<[f64; 3]> {
@@ -40,7 +113,7 @@ fn parse_vector(s: &str) -> Result<[f64; 3]> {
 }
 
 #[allow(clippy::needless_range_loop)] // small fixed-size matrices read clearer by index
-fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Image> {
+pub(crate) fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Image> {
     if !bytes.starts_with(b"NRRD000") {
         return Err(Error::format("not a NRRD file (no NRRD000x magic)"));
     }
@@ -68,11 +141,18 @@ fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Image> {
             continue;
         }
         if let Some((k, v)) = line.split_once(": ") {
-            fields.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+            let k = k.trim().to_ascii_lowercase();
+            if field(&fields, &k).is_some() {
+                return Err(Error::format(format!(
+                    "NRRD field '{k}' appears twice in the header"
+                )));
+            }
+            fields.push((k, v.trim().to_string()));
         } else if let Some((k, v)) = line.split_once(":=") {
-            fields.push((k.trim().to_string(), v.trim().to_string()));
+            fields.push((format!("{}:=", k.trim()), v.trim().to_string()));
         }
     }
+    check_fields(&fields)?;
     if field(&fields, "data file").is_some() || field(&fields, "datafile").is_some() {
         return Err(Error::format("detached NRRD data files are not supported"));
     }
@@ -112,15 +192,49 @@ fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Image> {
             .and_then(|v| v.checked_mul(sizes[2])),
         &format!("NRRD sizes {sizes:?}"),
     )?;
-    let little = field(&fields, "endian") != Some("big");
-    let payload = &bytes[pos..];
-    let data = match field(&fields, "encoding").unwrap_or("raw") {
+    let little = match field(&fields, "endian") {
+        None | Some("little") => true,
+        Some("big") => false,
+        Some(other) => {
+            return Err(Error::format(format!(
+                "NRRD endian '{other}' is neither 'little' nor 'big'"
+            )))
+        }
+    };
+    let mut payload = &bytes[pos..];
+    let encoding = field(&fields, "encoding").unwrap_or("raw");
+    let line_skip = skip_count(&fields, "line skip", 0)?;
+    for _ in 0..line_skip {
+        let end = payload.iter().position(|&b| b == b'\n').ok_or_else(|| {
+            Error::format(format!(
+                "NRRD 'line skip: {line_skip}' skips past the end of the data"
+            ))
+        })?;
+        payload = &payload[end + 1..];
+    }
+    let byte_skip = skip_count(&fields, "byte skip", -1)?;
+    let need = n.saturating_mul(dtype.size());
+    // Raw data: `byte skip` bytes are skipped before the voxels; -1 means the voxels are the file's last
+    // bytes. Compressed data: the skip applies to the inflated bytes (below).
+    if encoding == "raw" {
+        payload = skip_bytes(payload, byte_skip, need)?;
+    }
+    let data = match encoding {
         "raw" => payload.to_vec(),
-        "gzip" | "gz" => inflate(
-            payload,
-            n.saturating_mul(dtype.size()).saturating_add(1 << 20),
-        )
-        .map_err(|e| e.context("NRRD data"))?,
+        "gzip" | "gz" => {
+            if byte_skip < 0 {
+                return Err(Error::format(
+                    "NRRD 'byte skip: -1' is only defined for raw data",
+                ));
+            }
+            let inflated = inflate(
+                payload,
+                need.saturating_add(byte_skip as usize)
+                    .saturating_add(1 << 20),
+            )
+            .map_err(|e| e.context("NRRD data"))?;
+            skip_bytes(&inflated, byte_skip, need)?.to_vec()
+        }
         other => {
             return Err(Error::format(format!(
                 "unsupported NRRD encoding '{other}'"
@@ -147,7 +261,8 @@ fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Image> {
             let norm = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
             if !(norm.is_finite() && norm > 0.0) {
                 return Err(Error::format(format!(
-                    "zero NRRD space direction for axis {axis}"
+                    "NRRD space direction of axis {axis} '{}' is zero or not finite",
+                    v.map(|x| x.to_string()).join(",")
                 )));
             }
             g.spacing[axis] = norm;
@@ -180,4 +295,46 @@ fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Image> {
     let arr = Array3::from_shape_vec((sizes[2], sizes[1], sizes[0]), values)
         .expect("shape matches length");
     Image::new(arr, g).map(|i| i.with_pixel_type(Some(dtype)))
+}
+
+/// Writes a 3D image as NRRD (`double` voxels, little endian, gzip-compressed, LPS space with
+/// `space directions` and `space origin`), the form SimpleITK reads back with the same geometry.
+pub fn write_nrrd(path: impl AsRef<Path>, image: &Image) -> Result<()> {
+    use std::io::Write;
+    let path = path.as_ref();
+    let g = image.geometry();
+    let [nx, ny, nz] = image.size();
+    let mut header = String::from("NRRD0004\n# written by radiomics\ntype: double\ndimension: 3\n");
+    header.push_str("space: left-posterior-superior\n");
+    header.push_str(&format!("sizes: {nx} {ny} {nz}\n"));
+    let axis = |a: usize| {
+        let v: Vec<String> = (0..3)
+            .map(|row| format!("{:?}", g.direction[3 * row + a] * g.spacing[a]))
+            .collect();
+        format!("({})", v.join(","))
+    };
+    header.push_str(&format!(
+        "space directions: {} {} {}\n",
+        axis(0),
+        axis(1),
+        axis(2)
+    ));
+    header.push_str("kinds: domain domain domain\nendian: little\nencoding: gzip\n");
+    header.push_str(&format!(
+        "space origin: ({:?},{:?},{:?})\n\n",
+        g.origin[0], g.origin[1], g.origin[2]
+    ));
+    let data = image.data();
+    let mut raw = Vec::with_capacity(data.len() * 8);
+    for v in data.iter() {
+        raw.extend_from_slice(&v.to_le_bytes());
+    }
+    let io = |e: std::io::Error| Error::io(path, "write", &e);
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut out = std::io::BufWriter::new(file);
+    out.write_all(header.as_bytes()).map_err(io)?;
+    let mut enc = flate2::write::GzEncoder::new(out, flate2::Compression::new(6));
+    enc.write_all(&raw).map_err(io)?;
+    enc.finish().map_err(io)?.flush().map_err(io)?;
+    Ok(())
 }
