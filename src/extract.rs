@@ -519,8 +519,33 @@ impl Extractor {
             reached += budget / total;
             tracker.advance_to(reached)?;
         }
+        warn_of_nan_features(&mut out);
         Ok(out)
     }
+}
+
+/// Adds one warning naming the features whose value is NaN (at most ten names, then a count), so that a
+/// NaN in the output never goes unremarked (docs/errors.md lists when each feature can be NaN).
+fn warn_of_nan_features(features: &mut Features) {
+    const SHOWN: usize = 10;
+    let nan: Vec<&str> = features
+        .iter()
+        .filter(|(_, v)| v.is_nan())
+        .map(|(n, _)| n)
+        .collect();
+    if nan.is_empty() {
+        return;
+    }
+    let mut message = format!(
+        "{} feature{} NaN: {}",
+        nan.len(),
+        if nan.len() == 1 { " is" } else { "s are" },
+        nan[..nan.len().min(SHOWN)].join(", ")
+    );
+    if nan.len() > SHOWN {
+        message.push_str(&format!(" and {} more", nan.len() - SHOWN));
+    }
+    features.warn(message);
 }
 
 /// The mask of `label` in `labels`, with PyRadiomics' checks: something is segmented, and `label` is one
@@ -1102,4 +1127,61 @@ fn push_selected(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nan_features_are_named_in_one_warning() {
+        let mut f = Features::new();
+        f.push("a", 1.0);
+        f.push("b", f64::NAN);
+        warn_of_nan_features(&mut f);
+        assert_eq!(f.warnings(), ["1 feature is NaN: b"]);
+
+        let mut many = Features::new();
+        for i in 0..12 {
+            many.push(format!("f{i}"), f64::NAN);
+        }
+        warn_of_nan_features(&mut many);
+        assert_eq!(many.warnings().len(), 1);
+        assert!(many.warnings()[0].starts_with("12 features are NaN: f0, f1,"));
+        assert!(many.warnings()[0].ends_with("f9 and 2 more"));
+
+        let mut none = Features::new();
+        none.push("a", 0.0);
+        warn_of_nan_features(&mut none);
+        assert!(none.warnings().is_empty());
+    }
+
+    #[test]
+    fn two_voxel_roi_warns_of_its_nan_features() {
+        let mut data = ndarray::Array3::<f64>::zeros((3, 3, 3));
+        data[[1, 1, 1]] = 5.0;
+        data[[1, 2, 2]] = 7.0;
+        let mut labels = ndarray::Array3::<f64>::zeros((3, 3, 3));
+        labels[[1, 1, 1]] = 1.0;
+        labels[[1, 2, 2]] = 1.0;
+        let geometry = crate::image::Geometry::new([1.0; 3], [0.0; 3]);
+        let image = Image::new(data, geometry).unwrap();
+        let mask = Image::new(labels, geometry).unwrap();
+        let features = Extractor::new(Settings::default())
+            .extract(&image, &mask)
+            .unwrap();
+        let nan = features.values().iter().filter(|v| v.is_nan()).count();
+        assert!(nan > 0, "a 2-voxel ROI has NaN features");
+        let w = features
+            .warnings()
+            .iter()
+            .find(|w| w.contains("NaN"))
+            .expect("a NaN warning");
+        let verb = if nan == 1 {
+            "feature is"
+        } else {
+            "features are"
+        };
+        assert!(w.starts_with(&format!("{nan} {verb} NaN: ")), "{w}");
+    }
 }

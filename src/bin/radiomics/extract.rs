@@ -199,6 +199,9 @@ fn finish(args: &ExtractArgs, timings: &Timings, features: radiomics::Features) 
     if args.timing {
         print_timings(timings);
     }
+    for w in features.warnings() {
+        eprintln!("radiomics: warning: {w}");
+    }
     let text = match args.format {
         Format::Csv => features.to_csv(),
         Format::Json => features.to_json() + "\n",
