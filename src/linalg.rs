@@ -16,8 +16,9 @@ pub(crate) struct Eigenvalue {
 }
 
 /// The eigenvalues of the `n × n` matrix `a` (row-major, overwritten), in no particular order; `None`
-/// when the QR iteration does not converge (30·max(10, n) steps without a deflation, as LAPACK allows)
-/// or the input is not finite.
+/// when the input is not finite or neither the QR iteration (30·max(10, n) steps without a deflation, as
+/// LAPACK allows) nor nalgebra's Schur decomposition converges. The matrix is balanced first
+/// ([`balance`]), as numpy's `eigvals` (LAPACK `dgeev`) does.
 ///
 /// Deflation uses the small-subdiagonal test `|h(k,k−1)| ≤ ε (|h(k−1,k−1)| + |h(k,k)|)`; every 10
 /// steps without deflation an exceptional shift breaks the cycles that the standard shift can fall
@@ -27,8 +28,152 @@ pub(crate) fn eigenvalues(a: &mut [f64], n: usize) -> Option<Vec<Eigenvalue>> {
     if a.iter().any(|v| !v.is_finite()) {
         return None;
     }
-    hessenberg(a, n);
-    hessenberg_eigenvalues(a, n)
+    let (lo, hi) = balance(a, n);
+    // Rows and columns outside lo..hi hold isolated eigenvalues on the diagonal.
+    let mut out: Vec<Eigenvalue> = (0..lo)
+        .chain(hi..n)
+        .map(|i| Eigenvalue {
+            re: a[i * n + i],
+            im: 0.0,
+        })
+        .collect();
+    let m = hi - lo;
+    let mut block: Vec<f64> = (lo..hi)
+        .flat_map(|i| a[i * n + lo..i * n + hi].iter().copied())
+        .collect();
+    let copy = block.clone();
+    hessenberg(&mut block, m);
+    match hessenberg_eigenvalues(&mut block, m) {
+        Some(ev) => out.extend(ev),
+        None => {
+            // A last resort where the iteration above cycles: nalgebra's Schur decomposition (a
+            // different shift and deflation strategy) with a generous iteration limit.
+            let schur = nalgebra::Schur::try_new(
+                nalgebra::DMatrix::from_row_slice(m, m, &copy),
+                f64::EPSILON,
+                100_000,
+            )?;
+            out.extend(
+                schur
+                    .complex_eigenvalues()
+                    .iter()
+                    .map(|z| Eigenvalue { re: z.re, im: z.im }),
+            );
+        }
+    }
+    Some(out)
+}
+
+/// Balances `a` in place as LAPACK's `dgebal` (job `B`, what numpy's `eigvals` does first): rows and
+/// columns that isolate an eigenvalue are permuted to the bottom and the top, then the remaining block
+/// `lo..hi` is scaled by powers of 2 (a similarity, without rounding) until each row and column have
+/// comparable norms. Returns `(lo, hi)`.
+///
+/// Balancing matters beyond accuracy: on matrices with a repeated eigenvalue (GLCM's `Q` for grey
+/// levels in separate groups) the QR iteration may fail to converge on the unbalanced matrix.
+fn balance(a: &mut [f64], n: usize) -> (usize, usize) {
+    let swap = |a: &mut [f64], i: usize, j: usize, lo: usize, hi: usize| {
+        if i == j {
+            return;
+        }
+        // Columns i and j over rows 0..hi, then rows i and j over columns lo..n.
+        for r in 0..hi {
+            a.swap(r * n + i, r * n + j);
+        }
+        for c in lo..n {
+            a.swap(i * n + c, j * n + c);
+        }
+    };
+    let (mut lo, mut hi) = (0usize, n);
+    // Rows with no off-diagonal entry in columns lo..hi: push down.
+    let mut changed = true;
+    while changed && hi > 0 {
+        changed = false;
+        for i in (lo..hi).rev() {
+            if (lo..hi).all(|j| j == i || a[i * n + j] == 0.0) {
+                swap(a, i, hi - 1, lo, hi);
+                hi -= 1;
+                changed = true;
+                if hi == 0 {
+                    return (0, 0);
+                }
+                break;
+            }
+        }
+    }
+    // Columns with no off-diagonal entry in rows lo..hi: push left.
+    changed = true;
+    while changed {
+        changed = false;
+        for j in lo..hi {
+            if (lo..hi).all(|i| i == j || a[i * n + j] == 0.0) {
+                swap(a, j, lo, lo, hi);
+                lo += 1;
+                changed = true;
+                break;
+            }
+        }
+    }
+    // Scaling.
+    const RADIX: f64 = 2.0;
+    const FACTOR: f64 = 0.95;
+    let sfmin1 = f64::MIN_POSITIVE / (f64::EPSILON / 2.0);
+    let sfmax1 = 1.0 / sfmin1;
+    let sfmin2 = sfmin1 * RADIX;
+    let sfmax2 = 1.0 / sfmin2;
+    let mut scale = vec![1.0f64; n];
+    let mut noconv = true;
+    while noconv {
+        noconv = false;
+        for i in lo..hi {
+            let mut c = (lo..hi).map(|r| a[r * n + i].powi(2)).sum::<f64>().sqrt();
+            let mut r = (lo..hi).map(|k| a[i * n + k].powi(2)).sum::<f64>().sqrt();
+            let mut ca = (0..hi).map(|k| a[k * n + i].abs()).fold(0.0, f64::max);
+            let mut ra = (lo..n).map(|k| a[i * n + k].abs()).fold(0.0, f64::max);
+            if c == 0.0 || r == 0.0 {
+                continue;
+            }
+            let mut g = r / RADIX;
+            let mut f: f64 = 1.0;
+            let s = c + r;
+            while c < g && f.max(c).max(ca) < sfmax2 && r.min(g).min(ra) > sfmin2 {
+                f *= RADIX;
+                c *= RADIX;
+                ca *= RADIX;
+                r /= RADIX;
+                g /= RADIX;
+                ra /= RADIX;
+            }
+            g = c / RADIX;
+            while g >= r && r.max(ra) < sfmax2 && f.min(c).min(g).min(ca) > sfmin2 {
+                f /= RADIX;
+                c /= RADIX;
+                g /= RADIX;
+                ca /= RADIX;
+                r *= RADIX;
+                ra *= RADIX;
+            }
+            if c + r >= FACTOR * s {
+                continue;
+            }
+            if f < 1.0 && scale[i] < 1.0 && f * scale[i] <= sfmin1 {
+                continue;
+            }
+            if f > 1.0 && scale[i] > 1.0 && scale[i] >= sfmax1 / f {
+                continue;
+            }
+            scale[i] *= f;
+            noconv = true;
+            let g = 1.0 / f;
+            for k in lo..n {
+                a[i * n + k] *= g;
+            }
+            for k in 0..hi {
+                a[k * n + i] *= f;
+            }
+        }
+    }
+    (lo, hi)
 }
 
 /// Reduces `a` to upper Hessenberg form in place by Householder reflections `P = I − β v vᵀ`, applied
