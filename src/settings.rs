@@ -101,6 +101,20 @@ pub enum InterpolatorName {
     Linear,
     /// `sitkBSpline` (23 in SimpleITK 2), the default
     BSpline,
+    /// `sitkGaussian` (4)
+    Gaussian,
+    /// `sitkLabelGaussian` (5)
+    LabelGaussian,
+    /// `sitkHammingWindowedSinc` (6)
+    HammingWindowedSinc,
+    /// `sitkCosineWindowedSinc` (7)
+    CosineWindowedSinc,
+    /// `sitkWelchWindowedSinc` (8)
+    WelchWindowedSinc,
+    /// `sitkLanczosWindowedSinc` (9)
+    LanczosWindowedSinc,
+    /// `sitkBlackmanWindowedSinc` (10)
+    BlackmanWindowedSinc,
 }
 
 /// How `resegmentRange` is read (`resegmentMode`).
@@ -455,23 +469,37 @@ impl Params {
                             "sitkNearestNeighbor" => InterpolatorName::NearestNeighbor,
                             "sitkLinear" => InterpolatorName::Linear,
                             "sitkBSpline" => InterpolatorName::BSpline,
+                            "sitkGaussian" => InterpolatorName::Gaussian,
+                            "sitkLabelGaussian" => InterpolatorName::LabelGaussian,
+                            "sitkHammingWindowedSinc" => InterpolatorName::HammingWindowedSinc,
+                            "sitkCosineWindowedSinc" => InterpolatorName::CosineWindowedSinc,
+                            "sitkWelchWindowedSinc" => InterpolatorName::WelchWindowedSinc,
+                            "sitkLanczosWindowedSinc" => InterpolatorName::LanczosWindowedSinc,
+                            "sitkBlackmanWindowedSinc" => InterpolatorName::BlackmanWindowedSinc,
                             other => {
                                 return Err(bad(
                                     k,
-                                    format!("'{other}' is not supported (use sitkNearestNeighbor, sitkLinear or sitkBSpline)"),
+                                    format!("'{other}' is not supported (use sitkNearestNeighbor, sitkLinear, sitkBSpline, sitkGaussian, sitkLabelGaussian or sitk{{Hamming,Cosine,Welch,Lanczos,Blackman}}WindowedSinc)"),
                                 ))
                             }
                         },
-                        // SimpleITK 2's codes: 1 and 2 as before; B-spline is 23 now, and 3 names no
-                        // interpolator (PyRadiomics then fails in ResampleImageFilter).
+                        // SimpleITK 2's codes: 1, 2 and 4-10 as before; B-spline is 23 now, and 3 names
+                        // no interpolator (PyRadiomics then fails in ResampleImageFilter).
                         _ => match as_int(k, v)? {
                             1 => InterpolatorName::NearestNeighbor,
                             2 => InterpolatorName::Linear,
+                            4 => InterpolatorName::Gaussian,
+                            5 => InterpolatorName::LabelGaussian,
+                            6 => InterpolatorName::HammingWindowedSinc,
+                            7 => InterpolatorName::CosineWindowedSinc,
+                            8 => InterpolatorName::WelchWindowedSinc,
+                            9 => InterpolatorName::LanczosWindowedSinc,
+                            10 => InterpolatorName::BlackmanWindowedSinc,
                             23 => InterpolatorName::BSpline,
                             other => {
                                 return Err(bad(
                                     k,
-                                    format!("code {other} is not supported (SimpleITK codes: 1 nearest neighbour, 2 linear, 23 B-spline; or give the name)"),
+                                    format!("code {other} is not supported (SimpleITK codes: 1 nearest neighbour, 2 linear, 4 Gaussian, 5 label Gaussian, 6-10 windowed sincs, 23 B-spline; or give the name)"),
                                 ))
                             }
                         },

@@ -45,13 +45,24 @@ fn rel(a: f64, b: f64) -> f64 {
 #[test]
 fn resampling_matches_pyradiomics() {
     let data = require_data!();
-    let refs = reference("resample_reference.json");
+    check_resampling(&data, "resample_reference.json");
+}
+
+/// SimpleITK's Gaussian, label Gaussian and windowed-sinc interpolators, to the same standard.
+#[test]
+fn kernel_resampling_matches_simpleitk() {
+    let data = require_data!();
+    check_resampling(&data, "resample_kernels_reference.json");
+}
+
+fn check_resampling(data: &Path, file: &str) {
+    let refs = reference(file);
     let mut loaded: Option<(String, Image, Mask)> = None;
     let mut report = Vec::new();
     for case in refs["cases"].as_array().unwrap() {
         let name = case["case"].as_str().unwrap();
         if loaded.as_ref().map(|l| l.0.as_str()) != Some(name) {
-            let (i, m) = load(&data, name);
+            let (i, m) = load(data, name);
             loaded = Some((name.to_string(), i, m));
         }
         let (_, image, mask) = loaded.as_ref().unwrap();

@@ -47,6 +47,10 @@
 //!   β₃ = w³/6,  β₀ = 1/6 + w(w − 1)/2 − β₃,  β₂ = w + β₀ − 2β₃,  β₁ = 1 − β₀ − β₂ − β₃
 //! ```
 //!
+//! - **Gaussian, label Gaussian, windowed sincs** (`sitkGaussian`, `sitkLabelGaussian`,
+//!   `sitk*WindowedSinc`): kernels over a few voxels (Gaussian) or ten per axis (sinc), with SimpleITK's
+//!   parameters; see [`super::kernels`].
+//!
 //! # Pixel type
 //! PyRadiomics asks SimpleITK for an output of the input's pixel type, so a 16-bit image comes back as
 //! 16-bit integers: the interpolated value is clamped to the type's range and truncated toward zero
@@ -66,6 +70,8 @@ use crate::error::{Error, Result};
 use crate::image::io::DataType;
 use crate::image::{inverse3, Geometry, Image, Mask};
 
+use super::kernels::{self, SincWindow};
+
 /// How voxel values are read between voxel centres.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interpolator {
@@ -75,38 +81,36 @@ pub enum Interpolator {
     Linear,
     /// Cubic B-spline interpolation with prefiltering (`sitkBSpline`, PyRadiomics' default).
     BSpline,
+    /// Gaussian-weighted mean, σ = 0.8 voxel, over 4σ (`sitkGaussian`; see [`super::kernels`]).
+    Gaussian,
+    /// The value of largest Gaussian weight, σ = 1 voxel (`sitkLabelGaussian`).
+    LabelGaussian,
+    /// Windowed sinc of radius 5 (`sitkHammingWindowedSinc` and the other windows).
+    WindowedSinc(SincWindow),
 }
 
 impl Interpolator {
     /// The interpolator of a PyRadiomics `interpolator` setting: a SimpleITK name (`sitkNearestNeighbor`,
-    /// `sitkLinear`, `sitkBSpline`) or the integer code PyRadiomics accepts (1, 2, 3, as SimpleITK 1.x
-    /// numbers them; also 23, SimpleITK 2.x's `sitkBSpline`). Names PyRadiomics accepts that this library
-    /// does not implement (`sitkGaussian`, the windowed sincs, codes 4–10) are an unsupported setting; any
-    /// other value is an invalid argument.
+    /// `sitkLinear`, `sitkBSpline`, `sitkGaussian`, `sitkLabelGaussian`, `sitkHammingWindowedSinc`,
+    /// `sitkCosineWindowedSinc`, `sitkWelchWindowedSinc`, `sitkLanczosWindowedSinc`,
+    /// `sitkBlackmanWindowedSinc`) or an integer code (1, 2, 4–10 as SimpleITK numbers them; 3, SimpleITK
+    /// 1.x's B-spline, and 23, SimpleITK 2.x's). Any other value is an invalid argument.
     pub fn from_name(name: &str) -> Result<Interpolator> {
         let name = name.trim();
+        let sinc = Interpolator::WindowedSinc;
         match name {
             "sitkNearestNeighbor" | "1" => Ok(Interpolator::Nearest),
             "sitkLinear" | "2" => Ok(Interpolator::Linear),
             "sitkBSpline" | "3" | "23" => Ok(Interpolator::BSpline),
-            "sitkGaussian"
-            | "sitkLabelGaussian"
-            | "sitkHammingWindowedSinc"
-            | "sitkCosineWindowedSinc"
-            | "sitkWelchWindowedSinc"
-            | "sitkLanczosWindowedSinc"
-            | "sitkBlackmanWindowedSinc"
-            | "4"
-            | "5"
-            | "6"
-            | "7"
-            | "8"
-            | "9"
-            | "10" => Err(Error::setting(format!(
-                "interpolator '{name}' is not implemented; use sitkNearestNeighbor, sitkLinear or sitkBSpline"
-            ))),
+            "sitkGaussian" | "4" => Ok(Interpolator::Gaussian),
+            "sitkLabelGaussian" | "5" => Ok(Interpolator::LabelGaussian),
+            "sitkHammingWindowedSinc" | "6" => Ok(sinc(SincWindow::Hamming)),
+            "sitkCosineWindowedSinc" | "7" => Ok(sinc(SincWindow::Cosine)),
+            "sitkWelchWindowedSinc" | "8" => Ok(sinc(SincWindow::Welch)),
+            "sitkLanczosWindowedSinc" | "9" => Ok(sinc(SincWindow::Lanczos)),
+            "sitkBlackmanWindowedSinc" | "10" => Ok(sinc(SincWindow::Blackman)),
             _ => Err(Error::invalid(format!(
-                "unknown interpolator '{name}'; expected sitkNearestNeighbor, sitkLinear, sitkBSpline or 1-3"
+                "unknown interpolator '{name}'; expected a SimpleITK interpolator name (sitkNearestNeighbor, sitkLinear, sitkBSpline, sitkGaussian, sitkLabelGaussian or a sitk*WindowedSinc) or its code"
             ))),
         }
     }
@@ -117,6 +121,15 @@ impl Interpolator {
             Interpolator::Nearest => "sitkNearestNeighbor",
             Interpolator::Linear => "sitkLinear",
             Interpolator::BSpline => "sitkBSpline",
+            Interpolator::Gaussian => "sitkGaussian",
+            Interpolator::LabelGaussian => "sitkLabelGaussian",
+            Interpolator::WindowedSinc(w) => match w {
+                SincWindow::Hamming => "sitkHammingWindowedSinc",
+                SincWindow::Cosine => "sitkCosineWindowedSinc",
+                SincWindow::Welch => "sitkWelchWindowedSinc",
+                SincWindow::Lanczos => "sitkLanczosWindowedSinc",
+                SincWindow::Blackman => "sitkBlackmanWindowedSinc",
+            },
         }
     }
 }
@@ -411,6 +424,13 @@ fn resample_values(
             coefficients = bspline_coefficients(data);
             Sampler::BSpline(coefficients.view())
         }
+        Interpolator::Gaussian => {
+            Sampler::Gaussian(data, kernels::gauss_params(src.spacing, 0.8, 4.0))
+        }
+        Interpolator::LabelGaussian => {
+            Sampler::LabelGaussian(data, kernels::gauss_params(src.spacing, 1.0, 1.0))
+        }
+        Interpolator::WindowedSinc(w) => Sampler::WindowedSinc(data, w),
     };
     let to_src = inverse3(&index_to_physical(src));
     let map = |i: [f64; 3]| -> [f64; 3] {
@@ -444,6 +464,9 @@ enum Sampler<'a> {
     Nearest(ArrayView3<'a, f64>),
     Linear(ArrayView3<'a, f64>),
     BSpline(ArrayView3<'a, f64>),
+    Gaussian(ArrayView3<'a, f64>, [(f64, f64); 3]),
+    LabelGaussian(ArrayView3<'a, f64>, [(f64, f64); 3]),
+    WindowedSinc(ArrayView3<'a, f64>, SincWindow),
 }
 
 impl Sampler<'_> {
@@ -456,6 +479,9 @@ impl Sampler<'_> {
             }
             Sampler::Linear(d) => linear(d, c),
             Sampler::BSpline(coef) => bspline(coef, c),
+            Sampler::Gaussian(d, p) => kernels::gaussian(d, p, c, false),
+            Sampler::LabelGaussian(d, p) => kernels::gaussian(d, p, c, true),
+            Sampler::WindowedSinc(d, w) => kernels::windowed_sinc(d, *w, c),
         }
     }
 }
@@ -614,6 +640,13 @@ impl From<crate::settings::InterpolatorName> for Interpolator {
             N::NearestNeighbor => Interpolator::Nearest,
             N::Linear => Interpolator::Linear,
             N::BSpline => Interpolator::BSpline,
+            N::Gaussian => Interpolator::Gaussian,
+            N::LabelGaussian => Interpolator::LabelGaussian,
+            N::HammingWindowedSinc => Interpolator::WindowedSinc(SincWindow::Hamming),
+            N::CosineWindowedSinc => Interpolator::WindowedSinc(SincWindow::Cosine),
+            N::WelchWindowedSinc => Interpolator::WindowedSinc(SincWindow::Welch),
+            N::LanczosWindowedSinc => Interpolator::WindowedSinc(SincWindow::Lanczos),
+            N::BlackmanWindowedSinc => Interpolator::WindowedSinc(SincWindow::Blackman),
         }
     }
 }
@@ -636,9 +669,17 @@ mod tests {
         );
         assert_eq!(Interpolator::from_name("2").unwrap(), Interpolator::Linear);
         assert_eq!(Interpolator::from_name("1").unwrap(), Interpolator::Nearest);
-        let e = Interpolator::from_name("sitkGaussian").unwrap_err();
-        assert_eq!(e.kind(), crate::ErrorKind::UnsupportedSetting);
-        assert!(Interpolator::from_name("cubic").is_err());
+        assert_eq!(
+            Interpolator::from_name("sitkGaussian").unwrap(),
+            Interpolator::Gaussian
+        );
+        for code in 4..=10 {
+            let i = Interpolator::from_name(&code.to_string()).unwrap();
+            assert_eq!(Interpolator::from_name(i.name()).unwrap(), i);
+        }
+        let e = Interpolator::from_name("cubic").unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument);
+        assert!(Interpolator::from_name("11").is_err());
     }
 
     #[test]
