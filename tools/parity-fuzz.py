@@ -41,8 +41,12 @@ logging.getLogger("radiomics").setLevel(logging.CRITICAL)
 logging.getLogger("pykwalify").setLevel(logging.CRITICAL)
 
 try:
-    import scipy  # noqa: F401
-    import trimesh  # noqa: F401
+    # What PyRadiomics' LBP3D imports (scipy.special.sph_harm is gone from SciPy 1.17 on: PyRadiomics 3.0.1
+    # then skips LBP3D, so it is not drawn).
+    from scipy.ndimage import map_coordinates  # noqa: F401
+    from scipy.special import sph_harm  # noqa: F401
+    from scipy.stats import kurtosis  # noqa: F401
+    from trimesh.creation import icosphere  # noqa: F401
     HAVE_LBP3D = True
 except ImportError:
     HAVE_LBP3D = False

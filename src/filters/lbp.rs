@@ -350,9 +350,10 @@ pub fn lbp3d(
         icosphere_subdivision,
         integer_samples,
     } = *settings;
-    if levels == 0 || levels > 10 {
+    // One level is refused as PyRadiomics fails on it (its spherical harmonics array loses an axis).
+    if !(2..=10).contains(&levels) {
         return Err(Error::setting(format!(
-            "lbp3DLevels must be between 1 and 10, got {levels}"
+            "lbp3DLevels must be between 2 and 10, got {levels}"
         )));
     }
     if !(radius.is_finite() && radius > 0.0) {
