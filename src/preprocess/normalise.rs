@@ -41,3 +41,37 @@ pub fn normalize(image: &Image, scale: f64, outliers: Option<f64>) -> Result<Ima
     });
     Image::new(out, *image.geometry())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::Geometry;
+    use ndarray::Array3;
+
+    fn image(values: &[f64]) -> Image {
+        let a = Array3::from_shape_vec((1, 1, values.len()), values.to_vec()).unwrap();
+        Image::new(a, Geometry::new([1.0; 3], [0.0; 3])).unwrap()
+    }
+
+    #[test]
+    fn z_scores_with_the_sample_sd_then_clips_and_scales() {
+        // Mean 2.5, sample SD √(5/3) ≈ 1.291 of 1, 2, 3, 4.
+        let sd = (5.0f64 / 3.0).sqrt();
+        let out = normalize(&image(&[1.0, 2.0, 3.0, 4.0]), 1.0, None).unwrap();
+        for (o, v) in out.data().iter().zip([1.0, 2.0, 3.0, 4.0]) {
+            assert!((o - (v - 2.5) / sd).abs() < 1e-12, "{o}");
+        }
+        // Clipped at ±1 (z of 1 and 4 is ∓1.16), then scaled by 100.
+        let out = normalize(&image(&[1.0, 2.0, 3.0, 4.0]), 100.0, Some(1.0)).unwrap();
+        let v: Vec<f64> = out.data().iter().copied().collect();
+        assert_eq!(v[0], -100.0);
+        assert_eq!(v[3], 100.0);
+        assert!((v[1] - 100.0 * (-0.5 / sd)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_constant_image_is_an_error() {
+        let e = normalize(&image(&[7.0; 5]), 1.0, None).unwrap_err();
+        assert!(e.to_string().contains("constant"), "{e}");
+    }
+}

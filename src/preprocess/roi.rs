@@ -178,3 +178,86 @@ pub(crate) fn correct_mask(image: &Image, mask: Mask) -> Result<Mask> {
     }
     Mask::from_array(roi, *image.geometry())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::Geometry;
+    use ndarray::Array3;
+
+    fn mask_of(voxels: &[[usize; 3]]) -> Mask {
+        let mut roi = Array3::from_elem((4, 5, 6), false);
+        for &v in voxels {
+            roi[v] = true;
+        }
+        Mask::from_array(roi, Geometry::new([1.0; 3], [0.0; 3])).unwrap()
+    }
+
+    #[test]
+    fn check_roi_gives_the_box_and_applies_the_minimums() {
+        let p = Params::default();
+        let m = mask_of(&[[1, 1, 1], [1, 2, 3], [2, 2, 2]]);
+        let bb = check_roi(&m, &p).unwrap();
+        assert_eq!((bb.lower, bb.upper), ([1, 1, 1], [2, 2, 3]));
+        // One voxel, and a 1-D ROI against minimumROIDimensions = 2.
+        let e = check_roi(&mask_of(&[[1, 1, 1]]), &p).unwrap_err();
+        assert!(e.to_string().contains("single voxel"), "{e}");
+        let e = check_roi(&mask_of(&[[1, 1, 1], [1, 1, 2]]), &p).unwrap_err();
+        assert!(e.to_string().contains("1 dimension(s)"), "{e}");
+        // minimumROISize: more than that many voxels are needed.
+        let p3 = Params {
+            minimum_roi_size: Some(3),
+            ..Params::default()
+        };
+        let e = check_roi(&m, &p3).unwrap_err();
+        assert!(e.to_string().contains("has 3 voxels"), "{e}");
+        let e = check_roi(&mask_of(&[]), &p).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::EmptyRoi);
+    }
+
+    #[test]
+    fn crop_mask_keeps_the_box_and_moves_the_origin() {
+        let m = mask_of(&[[1, 1, 1], [2, 2, 3]]);
+        let bb = m.bounding_box().unwrap();
+        let c = crop_mask(&m, &bb).unwrap();
+        assert_eq!(c.roi().dim(), (2, 2, 3));
+        assert_eq!(c.count(), 2);
+        assert_eq!(c.geometry().origin, [1.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn check_volume_applies_max_voxels() {
+        let p = Params {
+            max_voxels: 100,
+            ..Params::default()
+        };
+        assert!(check_volume("the image", [10, 10, 1], &p).is_ok());
+        let e = check_volume("the image", [10, 10, 2], &p).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::LimitExceeded);
+        assert!(
+            e.to_string().starts_with("the image of 10x10x2 voxels"),
+            "{e}"
+        );
+        // A size whose product overflows is refused, not wrapped.
+        assert!(check_volume("the mask", [usize::MAX, 2, 1], &p).is_err());
+    }
+
+    #[test]
+    fn check_finite_names_the_first_bad_voxel() {
+        let m = mask_of(&[[1, 1, 1], [2, 3, 4]]);
+        let mut data = Array3::<f64>::zeros((4, 5, 6));
+        data[[2, 3, 4]] = f64::NAN;
+        // A NaN outside the ROI does not count.
+        data[[0, 0, 0]] = f64::INFINITY;
+        let image = Image::new(data, *m.geometry()).unwrap();
+        let bb = m.bounding_box().unwrap();
+        let e = check_finite(&image, &m, &bb).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("NaN inside the ROI at voxel (x=4, y=3, z=2)"),
+            "{e}"
+        );
+        let ok = mask_of(&[[1, 1, 1], [1, 1, 2]]);
+        assert!(check_finite(&image, &ok, &ok.bounding_box().unwrap()).is_ok());
+    }
+}
