@@ -19,7 +19,7 @@
 //! | range re-segmentation | [`resegment::in_range`] | `resegmentRange` via [`resegment::resegment`] (absolute, relative, sigma) | yes |
 //! | outlier filtering (μ ± nσ) | [`resegment::filter_outliers`] | — | yes |
 //! | finite intensities in the ROI | `roi::check_finite` | yes | — |
-//! | discretisation | [`discretise`] (PyRadiomics' bin edges) | yes | — |
+//! | discretisation | [`discretise`](mod@discretise) (PyRadiomics' bin edges) | yes | — |
 //! | discretisation with IBSI's bin origin | [`crate::ibsi::stages::discretise`] | — | yes |
 //! | texture matrix memory limit | `roi::check_texture_memory` | yes | — |
 

@@ -39,11 +39,13 @@ pub fn check_roi(mask: &Mask, p: &Params) -> Result<BoundingBox> {
     Ok(bb)
 }
 
+/// The shape of a 3-D array as [z, y, x].
 pub(crate) fn dim3<T>(a: ArrayView3<'_, T>) -> [usize; 3] {
     let (z, y, x) = a.dim();
     [z, y, x]
 }
 
+/// The view of `a` within the box `bb` (inclusive bounds, array order z, y, x).
 pub(crate) fn crop3<'a, T>(a: ArrayView3<'a, T>, bb: &BoundingBox) -> ArrayView3<'a, T> {
     a.slice_move(s![
         bb.lower[0]..=bb.upper[0],
@@ -52,6 +54,7 @@ pub(crate) fn crop3<'a, T>(a: ArrayView3<'a, T>, bb: &BoundingBox) -> ArrayView3
     ])
 }
 
+/// The mask cropped to the box `bb`, its geometry's origin moved to the box's first voxel.
 pub(crate) fn crop_mask(mask: &Mask, bb: &BoundingBox) -> Result<Mask> {
     Mask::from_array(
         crop3(mask.roi(), bb).to_owned(),
@@ -130,6 +133,7 @@ pub(crate) fn check_texture_memory(
     Ok(())
 }
 
+/// An error naming the first ROI voxel within `bb` (in voxel order) whose intensity is NaN or infinite.
 pub(crate) fn check_finite(image: &Image, mask: &Mask, bb: &BoundingBox) -> Result<()> {
     let img = crop3(image.data(), bb);
     let roi = crop3(mask.roi(), bb);
