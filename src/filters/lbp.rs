@@ -391,6 +391,9 @@ pub fn lbp3d(
             harmonics.push((n, y));
         }
     }
+    // SciPy's map_coordinates returns the samples in the input's type: rounded for integer images,
+    // float32 for float32 images (whose kurtosis is then computed in float32 too).
+    let single = !integer_samples && image.pixel_type() == Some(crate::image::io::DataType::F32);
     let data = image.data();
     let coeffs = spline_coefficients(data);
     let dim = data.dim();
@@ -405,9 +408,19 @@ pub fn lbp3d(
         for (f, v) in samples.iter_mut().zip(&vertices) {
             let p = [z as f64 + v[0], y as f64 + v[1], x as f64 + v[2]];
             let s = spline_value(&coeffs, p);
-            *f = if integer_samples { s.round() } else { s };
+            *f = if integer_samples {
+                s.round()
+            } else if single {
+                s as f32 as f64
+            } else {
+                s
+            };
         }
-        out[levels][[z, y, x]] = kurtosis(&samples);
+        out[levels][[z, y, x]] = if single {
+            kurtosis_f32(&samples)
+        } else {
+            kurtosis(&samples)
+        };
         let c: Vec<(f64, f64)> = harmonics
             .iter()
             .map(|(_, yk)| {
@@ -449,6 +462,62 @@ pub fn lbp3d(
         named.push((name, Image::new(arr, *image.geometry())?));
     }
     Ok(named)
+}
+
+/// [`kurtosis`] of float32 samples as SciPy computes it for a float32 array: every step in float32, sums
+/// in numpy's pairwise order, NaN when `m₂ ≤ (ε₃₂ · mean)²`.
+fn kurtosis_f32(x: &[f64]) -> f64 {
+    let a: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    let n = a.len() as f32;
+    let mean = pairwise_sum_f32(&a) / n;
+    let s2: Vec<f32> = a
+        .iter()
+        .map(|&v| {
+            let d = v - mean;
+            d * d
+        })
+        .collect();
+    let m2 = pairwise_sum_f32(&s2) / n;
+    let s4: Vec<f32> = s2.iter().map(|&v| v * v).collect();
+    let m4 = pairwise_sum_f32(&s4) / n;
+    let floor = f32::EPSILON * mean;
+    if m2 <= floor * floor {
+        f64::NAN
+    } else {
+        (m4 / (m2 * m2) - 3.0) as f64
+    }
+}
+
+/// numpy's pairwise summation of a contiguous float32 row (eight interleaved partial sums per block of
+/// at most 128, halves above that).
+fn pairwise_sum_f32(a: &[f32]) -> f32 {
+    let n = a.len();
+    if n < 8 {
+        let mut res = 0.0f32;
+        for &v in a {
+            res += v;
+        }
+        res
+    } else if n <= 128 {
+        let mut r = [0.0f32; 8];
+        r.copy_from_slice(&a[..8]);
+        let mut i = 8;
+        while i < n - n % 8 {
+            for j in 0..8 {
+                r[j] += a[i + j];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for &v in &a[i..] {
+            res += v;
+        }
+        res
+    } else {
+        let mut half = n / 2;
+        half -= half % 8;
+        pairwise_sum_f32(&a[..half]) + pairwise_sum_f32(&a[half..])
+    }
 }
 
 /// Fisher kurtosis with the biased moments (scipy.stats.kurtosis defaults); NaN when the samples are equal.
