@@ -17,9 +17,10 @@ is byte for byte the table it writes (so either can resume the other's table).
   the same paths (a shared file system). Relative paths of a manifest file are taken from its folder, those
   of a DataFrame from the current directory; all are made absolute before they are sent. Parameter files
   are read here, and their text is sent.
-- One graph of one task per case, submitted at once; each task carries its case's paths and the
-  parameter files' text, which each worker parses once (cached by digest). Results are fetched in the
-  background as tasks finish.
+- One graph of one task per case, submitted at once, the cases with the largest image files (as far as
+  this process can see them) first, so that the run ends on short cases; each task carries its case's
+  paths and the parameter files' text, which each worker parses once (cached by digest). Results are
+  fetched in the background as tasks finish.
 - Durable: with ``out``, finished cases are written as they arrive, those that arrived together in one
   write (CSV: appended to the table; Parquet: to a journal ``<out>.journal.csv`` beside it, merged at the
   end); at the end the table is rewritten in manifest order. A run started again with the same ``out``
@@ -254,6 +255,18 @@ def _run_case(case, spec):
     # "name,value" lines after the header; names never contain a comma.
     pairs = [ln.rsplit(",", 1) for ln in csv.split("\n")[1:] if ln]
     return "\n".join([p[0] for p in pairs]), ",".join([p[1] for p in pairs])
+
+
+def _size(row):
+    """The bytes of a case's image files as this process sees them (0 for those it cannot see): how
+    long the case will take, roughly."""
+    total = 0
+    for _, path in row["images"]:
+        try:
+            total += os.stat(path).st_size
+        except OSError:
+            pass
+    return total
 
 
 def _case(row):
@@ -511,7 +524,9 @@ def extract_cohort(manifest, params, client, out=None, *, progress=None, errors=
             columns = _read_parquet_table(out_path, done)
         if os.path.exists(journal_path):
             columns = _read_csv_table(journal_path, columns, done)
-    todo = [r for r in rows if r["case_id"] not in done]
+    # Largest cases first, so that the last tasks of the run are short ones and no worker idles long at
+    # the end waiting for one big case; the table is written in manifest order all the same.
+    todo = sorted((r for r in rows if r["case_id"] not in done), key=_size, reverse=True)
     failed = {}
     bar = _Progress(len(todo), _interactive() if progress is None else progress)
     journal = _Journal(journal_path, columns) if journal_path else None
