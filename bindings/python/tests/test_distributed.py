@@ -166,6 +166,25 @@ def test_without_out_and_with_every_params_form(client, cohort):
         assert_same_table(got, want)
 
 
+def _cached_settings():
+    return {digest: id(s) for digest, s in rd._SETTINGS.items()}
+
+
+def test_each_worker_parses_the_parameters_once(client, cohort):
+    manifest, want = sub_manifest(cohort, "cache.csv")
+    rd.extract_cohort(manifest, PARAMS, client, progress=False)
+    before = client.run(_cached_settings)
+    got = rd.extract_cohort(manifest, PARAMS, client, progress=False)
+    assert_same_table(got, want)
+    after = client.run(_cached_settings)
+    (_, digest, _, _), = rd._task_spec(rd._params_spec(PARAMS))
+    assert any(digest in cache for cache in after.values())
+    for worker, cache in after.items():
+        assert set(cache) <= {digest}
+        if digest in before.get(worker, {}):
+            assert cache[digest] == before[worker][digest]  # the same settings, not parsed again
+
+
 def test_a_dataframe_manifest(client, cohort, monkeypatch):
     manifest, want = sub_manifest(cohort, "frame.csv")
     df = pd.read_csv(manifest, dtype=str, keep_default_na=False)
