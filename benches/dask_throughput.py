@@ -8,8 +8,9 @@ For each repeat, and within it for each worker count in turn (so that a change o
 falls on every side): a fresh cluster, a warm-up (the workers import the package, load the library, parse
 the settings and read the first cases' files: ``extract_cohort`` on as many cases as there are workers,
 not timed), then the whole cohort into a new CSV table, timed. Each run prints cases per second and the CPU
-time per case of the worker processes and of this process (client, scheduler and nannies); the end prints
-the median cases per second of each worker count and the ratio of the medians to the first count's.
+time of the worker processes and of this process (client, scheduler and nannies) over the run, also as a
+share of one core (what the run got of a loaded machine); the end prints the median cases per second of
+each worker count and the ratio of the medians to the first count's.
 ``--keep DIR`` keeps the last table of each worker count as ``DIR/dask<N>.csv``.
 
 The clusters are those of examples/python/dask_cohort.py (``local_cluster``: one thread per worker, each
@@ -61,8 +62,7 @@ def one_run(manifest, params, n, work, warm_manifest, plain):
     finally:
         client.close()
         cluster.close()
-    cases = len(table)
-    return cases, seconds, (w1 - w0) / cases, (c1 - c0) / cases
+    return len(table), seconds, w1 - w0, c1 - c0
 
 
 def main(argv):
@@ -98,8 +98,9 @@ def main(argv):
                 rates[n].append(cases / seconds)
                 print(
                     f"{args.name}, {n} worker(s), run {r}: {cases} cases in {seconds:.2f} s = "
-                    f"{cases / seconds:.2f} cases/s; CPU per case: workers {1e3 * worker_cpu:.1f} ms, "
-                    f"client+scheduler {1e3 * client_cpu:.1f} ms",
+                    f"{cases / seconds:.2f} cases/s; CPU: workers {worker_cpu:.1f} s "
+                    f"({worker_cpu / cases:.2f} s a case, {100 * worker_cpu / seconds:.0f}% of a core), "
+                    f"client+scheduler {client_cpu:.1f} s ({100 * client_cpu / seconds:.0f}% of a core)",
                     flush=True,
                 )
         os.remove(warm)

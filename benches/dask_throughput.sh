@@ -9,14 +9,14 @@
 # The cohort: the reference volumes lung1 (CT, 12 MB) and brain1 (MR) of $RADIOMICS_TEST_DATA/pyradiomics
 # (else ../shared/data beside the repository), 20 cases each, alternating, their images and masks read
 # from NIfTI and NRRD files in turn, all with PyRadiomics' CT example parameters (params/exampleCT.yaml of
-# the reference data: B-spline resampling to 1 mm, LoG sigma 1-5 mm, eight wavelet bands; 1,200 features
+# the reference data: B-spline resampling to 1 mm, LoG sigma 1-5 mm, eight wavelet bands; 1,218 features
 # per case). A case costs about 0.3 s (brain1) to 0.8 s (lung1) of one core, as real scans do.
 # With SMALL=1, the first 40 cases of the synthetic cohort of `radiomics demo` (T1C, ADC, FA with
 # params/*.yaml; about 25 ms a case, where Dask's per-task cost shows) are measured too.
 #
 # Each Dask run: a fresh cluster (start-up not timed), a warm-up on the first cases (not timed), then the
 # whole cohort, timed; runs alternate between 1 and 2 workers so that a change of load falls on both. The
-# clusters are those of examples/python/dask_cohort.py. About 3 minutes on an idle 2-core machine.
+# clusters are those of examples/python/dask_cohort.py. About 3-4 minutes on an idle 2-core machine.
 #
 # PYTHON: a Python with the package and Dask (`pip install ./bindings/python dask distributed pandas`).
 # RADIOMICS_CLI: the command-line tool (default target/release/radiomics).
