@@ -5,9 +5,9 @@ each), for benches/dask_throughput.sh.
                               [--name NAME] [--keep DIR]
 
 For each repeat, and within it for each worker count in turn (so that a change of load on a shared machine
-falls on every side): a fresh cluster, a warm-up (the workers import the package, load the library, parse
-the settings and read the first cases' files: ``extract_cohort`` on as many cases as there are workers,
-not timed), then the whole cohort into a new CSV table, timed. Each run prints cases per second and the CPU
+falls on every side): a fresh cluster, a warm-up (every worker imports the package and loads the library;
+``extract_cohort`` on as many cases as there are workers parses the settings and reads the first cases'
+files; not timed), then the whole cohort into a new CSV table, timed. Each run prints cases per second and the CPU
 time of the worker processes and of this process (client, scheduler and nannies) over the run, also as a
 share of one core (what the run got of a loaded machine); the end prints the median cases per second of
 each worker count and the ratio of the medians to the first count's.
@@ -17,6 +17,7 @@ The clusters are those of examples/python/dask_cohort.py (``local_cluster``: one
 extraction on one core, Dask's background work made lighter); ``--plain`` keeps Dask's default settings.
 """
 import argparse
+import importlib
 import os
 import resource
 import shutil
@@ -44,12 +45,14 @@ def _workers_cpu(client):
 
 def one_run(manifest, params, n, work, warm_manifest, plain):
     if plain:
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                                env={"RAYON_NUM_THREADS": "1"})
     else:
-        cluster = local_cluster(n, dashboard_address=None)
+        cluster = local_cluster(n, dashboard_address=":0")
     client = Client(cluster)
     try:
+        client.wait_for_workers(n)
+        client.run(importlib.import_module, "radiomics_rs.distributed")  # on every worker
         extract_cohort(warm_manifest, params, client, progress=False)
         out = os.path.join(work, f"dask{n}.csv")
         if os.path.exists(out):
