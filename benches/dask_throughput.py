@@ -7,10 +7,10 @@ each), for benches/dask_throughput.sh.
 For each repeat, and within it for each worker count in turn (so that a change of load on a shared machine
 falls on every side): a fresh cluster, a warm-up (every worker imports the package and loads the library;
 ``extract_cohort`` on as many cases as there are workers parses the settings and reads the first cases'
-files; not timed), then the whole cohort into a new CSV table, timed. Each run prints cases per second and the CPU
-time of the worker processes and of this process (client, scheduler and nannies) over the run, also as a
-share of one core (what the run got of a loaded machine); the end prints the median cases per second of
-each worker count and the ratio of the medians to the first count's.
+files; not timed), then the whole cohort into a new CSV table, timed. Each run prints cases per second
+and the CPU time of the worker processes and of this process (client, scheduler and nannies) over the
+run, also as a share of one core (what the run got of a loaded machine); the end prints the median cases
+per second of each worker count and the ratio of the medians to the first count's.
 ``--keep DIR`` keeps the last table of each worker count as ``DIR/dask<N>.csv``.
 
 The clusters are those of examples/python/dask_cohort.py (``local_cluster``: one thread per worker, each
