@@ -19,12 +19,14 @@
 # clusters are those of examples/python/dask_cohort.py. About 3-4 minutes on an idle 2-core machine.
 #
 # PYTHON: a Python with the package and Dask (`pip install ./bindings/python dask distributed pandas`).
-# RADIOMICS_CLI: the command-line tool (default target/release/radiomics).
+# RADIOMICS_CLI: the command-line tool (default target/release/radiomics). CASES: the size of both
+# cohorts (default 40; even), to try the script out quickly.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 py="${PYTHON:-python3}"
 cli="${RADIOMICS_CLI:-$root/target/release/radiomics}"
 repeats="${1:-3}"
+cases="${CASES:-40}"
 data="${RADIOMICS_TEST_DATA:-$root/../shared/data}/pyradiomics"
 if [[ ! -f "$data/params/exampleCT.yaml" ]]; then
   echo "dask_throughput: no reference data at '$data' (set RADIOMICS_TEST_DATA)" >&2
@@ -38,7 +40,7 @@ started=$(date +%s)
 mkdir -p "$work/real"
 {
   echo "case_id,patient_id,label,split,image,mask"
-  for i in $(seq 1 20); do
+  for i in $(seq 1 $((cases / 2))); do
     n=$((i % 2))
     if [[ $n == 0 ]]; then
       lmask="$data/nifti/lung1_label.nii.gz" bimg="$data/nifti/brain1_image.nii.gz"
@@ -54,30 +56,30 @@ mkdir -p "$work/real"
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$py" "$root/benches/dask_throughput.py" "$work/real/manifest.csv" --params "$data/params/exampleCT.yaml" \
-  --repeats "$repeats" --name "40 realistic cases" --keep "$work/real"
+  --repeats "$repeats" --name "$cases realistic cases" --keep "$work/real"
 for n in 1 2; do
   start=$(date +%s.%N)
   "$cli" batch --manifest "$work/real/manifest.csv" --params "$data/params/exampleCT.yaml" \
     --out "$work/real/batch$n.csv" --jobs "$n" 2> /dev/null
   end=$(date +%s.%N)
-  rate=$("$py" -c "print(f'{40 / ($end - $start):.2f}')")
-  echo "40 realistic cases: radiomics batch --jobs $n: $rate cases/s (control, one run)"
+  rate=$("$py" -c "print(f'{$cases / ($end - $start):.2f}')")
+  echo "$cases realistic cases: radiomics batch --jobs $n: $rate cases/s (control, one run)"
 done
 for f in dask1 dask2 batch2; do cmp "$work/real/batch1.csv" "$work/real/$f.csv"; done
-echo "40 realistic cases: every table equal to batch's"
+echo "$cases realistic cases: every table equal to batch's"
 
 if [[ "${SMALL:-0}" == 1 ]]; then
-  "$cli" demo --out-dir "$work/demo" > /dev/null
+  "$cli" demo --out-dir "$work/demo" > /dev/null 2>&1
   mkdir -p "$work/small"
   for f in "$work/demo"/cohort/*.nii.gz; do ln -s "$f" "$work/small/"; done
-  head -n 41 "$work/demo/cohort/manifest.csv" > "$work/small/manifest.csv"
+  head -n $((cases + 1)) "$work/demo/cohort/manifest.csv" > "$work/small/manifest.csv"
   params=()
   for m in t1c adc fa; do params+=(--params "$m=$root/params/$m.yaml"); done
   "$py" "$root/benches/dask_throughput.py" "$work/small/manifest.csv" "${params[@]}" \
-    --repeats "$repeats" --name "40 small cases" --keep "$work/small"
+    --repeats "$repeats" --name "$cases small cases" --keep "$work/small"
   (cd "$work/small" && "$cli" batch --manifest manifest.csv "${params[@]}" --out batch.csv --jobs 2 \
     2> /dev/null)
   for f in dask1 dask2; do cmp "$work/small/batch.csv" "$work/small/$f.csv"; done
-  echo "40 small cases: every table equal to batch's"
+  echo "$cases small cases: every table equal to batch's"
 fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg); $(($(date +%s) - started)) s in all"
