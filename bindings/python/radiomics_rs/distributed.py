@@ -383,7 +383,7 @@ def _frame(rows, columns, done):
 
     kept = [r for r in rows if r["case_id"] in done]
     data = {k: pd.Series([r[k] for r in kept], dtype=object) for k in ID_COLUMNS}
-    # float() reads the shortest round-trip form the table writes back to the same double.
+    # Each cell is the shortest text that reads back to its double: float() gives that double.
     values = np.array([[float(c) for c in _split(done[r["case_id"]], ",")] for r in kept], dtype=np.float64)
     values = values.reshape(len(kept), len(columns))
     for j, c in enumerate(columns):
