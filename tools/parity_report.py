@@ -67,7 +67,7 @@ PARAMETER_SPACE = [
     "  repeated) and VNL's approximate erf for the Gaussian weights (`src/preprocess/kernels.rs`).",
     "- **Eigenvalues for glcm MCC** are computed after LAPACK's balancing (`dgebal`, as numpy's `eigvals` does):",
     "  without it the QR iteration failed on some angles whose Q has eigenvalue 1 several times (grey levels in",
-    "  separate groups), and that angle dropped out of the mean; real shifts are chosen as LAPACK's `dlahqr`",
+    "  separate groups), and that angle dropped out of the mean; real shifts are chosen as LAPACK's `dlahqr`.",
     "- **Settings**: an integer LoG sigma names the image `log-sigma-2-mm-3D`; no (or an empty) featureClass",
     "  enables every class, shape2D included (computed only with force2D; an ROI over several slices is then an",
     "  error, as in PyRadiomics); `interpolator` codes are SimpleITK 2's (1, 2, 4-10, 23; 3 is refused, as",
