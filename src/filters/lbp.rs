@@ -503,8 +503,8 @@ fn pairwise_sum_f32(a: &[f32]) -> f32 {
         r.copy_from_slice(&a[..8]);
         let mut i = 8;
         while i < n - n % 8 {
-            for j in 0..8 {
-                r[j] += a[i + j];
+            for (rj, &v) in r.iter_mut().zip(&a[i..i + 8]) {
+                *rj += v;
             }
             i += 8;
         }

@@ -118,6 +118,7 @@ impl SincWindow {
 }
 
 /// Windowed-sinc interpolation of `data` (z, y, x) at continuous index `c` (x, y, z).
+#[allow(clippy::needless_range_loop)] // three axes, indexed in step
 pub(crate) fn windowed_sinc(data: &ArrayView3<'_, f64>, window: SincWindow, c: [f64; 3]) -> f64 {
     let (nz, ny, nx) = data.dim();
     let n = [nx, ny, nz];
@@ -365,8 +366,8 @@ mod tests {
             assert_eq!(at0.iter().sum::<f64>(), 1.0);
             let half = w.weights(0.5);
             // Symmetric about the half-way point between offsets 0 and 1.
-            for k in 0..TAPS {
-                assert!((half[k] - half[TAPS - 1 - k]).abs() < 1e-12, "{w:?}");
+            for (k, &h) in half.iter().enumerate() {
+                assert!((h - half[TAPS - 1 - k]).abs() < 1e-12, "{w:?}");
             }
             let s: f64 = half.iter().sum();
             assert!((s - 1.0).abs() < 0.05, "{w:?}: {s}");
