@@ -302,20 +302,7 @@ fn hessenberg_eigenvalues(h: &mut [f64], n: usize) -> Option<Vec<Eigenvalue>> {
                 h[at(q, q - 1)],
                 h[at(q, q)],
             );
-            // As LAPACK's dlahqr: when the trailing block's eigenvalues are real, the one closer to
-            // h(q, q) is used twice; two different real shifts can stall on matrices with clustered
-            // eigenvalues (GLCM's Q near 1).
-            match two_by_two(a, b, c, d) {
-                [e1, e2] if e1.im == 0.0 => {
-                    let l = if (e1.re - d).abs() <= (e2.re - d).abs() {
-                        e1.re
-                    } else {
-                        e2.re
-                    };
-                    (2.0 * l, l * l)
-                }
-                _ => (a + d, a * d - b * c),
-            }
+            (a + d, a * d - b * c)
         };
         francis_step(h, n, lo, q, s, t);
     }
