@@ -86,33 +86,23 @@ fn balance(a: &mut [f64], n: usize) -> (usize, usize) {
     };
     let (mut lo, mut hi) = (0usize, n);
     // Rows with no off-diagonal entry in columns lo..hi: push down.
-    let mut changed = true;
-    while changed && hi > 0 {
-        changed = false;
-        for i in (lo..hi).rev() {
-            if (lo..hi).all(|j| j == i || a[i * n + j] == 0.0) {
-                swap(a, i, hi - 1, lo, hi);
-                hi -= 1;
-                changed = true;
-                if hi == 0 {
-                    return (0, 0);
-                }
-                break;
-            }
-        }
+    while hi > 0 {
+        let Some(i) = (lo..hi)
+            .rev()
+            .find(|&i| (lo..hi).all(|j| j == i || a[i * n + j] == 0.0))
+        else {
+            break;
+        };
+        swap(a, i, hi - 1, lo, hi);
+        hi -= 1;
+    }
+    if hi == 0 {
+        return (0, 0);
     }
     // Columns with no off-diagonal entry in rows lo..hi: push left.
-    changed = true;
-    while changed {
-        changed = false;
-        for j in lo..hi {
-            if (lo..hi).all(|i| i == j || a[i * n + j] == 0.0) {
-                swap(a, j, lo, lo, hi);
-                lo += 1;
-                changed = true;
-                break;
-            }
-        }
+    while let Some(j) = (lo..hi).find(|&j| (lo..hi).all(|i| i == j || a[i * n + j] == 0.0)) {
+        swap(a, j, lo, lo, hi);
+        lo += 1;
     }
     // Scaling.
     const RADIX: f64 = 2.0;
