@@ -24,6 +24,7 @@
 //! A folder with several series is an error listing them; the path of one file of a series (rather than
 //! the folder) chooses that series.
 
+mod parse;
 pub mod rtstruct;
 pub mod seg;
 
@@ -31,7 +32,7 @@ use std::path::{Path, PathBuf};
 
 use dicom_core::header::HasLength;
 use dicom_dictionary_std::tags;
-use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
+use dicom_object::{DefaultDicomObject, InMemDicomObject};
 use ndarray::Array3;
 
 use super::{DataType, ReadOptions};
@@ -94,48 +95,51 @@ fn kind_of(obj: &DefaultDicomObject) -> DicomKind {
     }
 }
 
-/// Opens a DICOM file: its header (up to the pixel data) when `header_only`, else all of it. The file may
-/// be at most [`ReadOptions::max_inflated_bytes`] long; a malformed file is [`ErrorKind::Format`] (a panic
-/// of the parser is caught and reported as one).
+/// Opens a DICOM file: its header (all but the pixel data) when `header_only`, else all of it. The file
+/// may be at most [`ReadOptions::max_inflated_bytes`] long, and is read into memory before it is parsed,
+/// so that no declared length reaches past its end ([`parse`]); a malformed file is
+/// [`ErrorKind::Format`] (a panic of the parser is caught and reported as one).
 pub(crate) fn open(
     path: &Path,
     options: &ReadOptions,
     header_only: bool,
 ) -> Result<DefaultDicomObject> {
+    use std::io::Read;
+    let limit = options.max_inflated_bytes();
+    let too_long = |len: u64| {
+        Error::new(
+            ErrorKind::LimitExceeded,
+            format!(
+                "'{}' is {len} bytes, more than the {limit} bytes ReadOptions::max_voxels allows",
+                path.display()
+            ),
+        )
+    };
     let len = std::fs::metadata(path)
         .map_err(|e| Error::io(path, "read", &e))?
         .len();
-    if len > options.max_inflated_bytes() as u64 {
-        return Err(Error::new(
-            ErrorKind::LimitExceeded,
-            format!(
-                "'{}' is {len} bytes, more than the {} bytes ReadOptions::max_voxels allows",
-                path.display(),
-                options.max_inflated_bytes()
-            ),
-        ));
+    if len > limit as u64 {
+        return Err(too_long(len));
     }
-    if !is_dicom_file(path) {
-        return Err(Error::format(format!(
-            "'{}' is not a DICOM file (no 'DICM' after the 128-byte preamble)",
-            path.display()
-        )));
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(len as usize)
+        .map_err(|_| too_long(len))?;
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| Error::io(path, "read", &e))?;
+    if bytes.len() > limit {
+        return Err(too_long(bytes.len() as u64));
     }
-    let opened = std::panic::catch_unwind(|| {
-        let o = OpenFileOptions::new();
-        let o = if header_only {
-            o.read_until(tags::PIXEL_DATA)
-        } else {
-            o
-        };
-        o.open_file(path)
-    });
-    match opened {
+    let parsed = std::panic::catch_unwind(|| parse::parse(&bytes, header_only, limit));
+    match parsed {
         Ok(Ok(obj)) => Ok(obj),
-        Ok(Err(e)) => Err(Error::format(format!(
-            "'{}' is not a readable DICOM file ({e})",
-            path.display()
+        Ok(Err(e)) if e.kind() == ErrorKind::Format => Err(Error::format(format!(
+            "'{}' is not a readable DICOM file ({})",
+            path.display(),
+            e.message()
         ))),
+        Ok(Err(e)) => Err(e.context(format!("'{}'", path.display()))),
         Err(_) => Err(Error::format(format!(
             "'{}' is not a readable DICOM file (the parser failed)",
             path.display()
