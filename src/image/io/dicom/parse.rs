@@ -48,7 +48,7 @@ pub(crate) fn parse(bytes: &[u8], header_only: bool, limit: usize) -> Result<Def
     }
     let meta_end = PREAMBLE + meta_group_len(&bytes[PREAMBLE..])?;
     let meta = FileMetaTable::from_reader(&bytes[PREAMBLE..meta_end])
-        .map_err(|e| Error::format(format!("unreadable file meta group ({e})")))?;
+        .map_err(|e| Error::format(format!("unreadable file meta group ({})", chain(&e))))?;
     let uid = meta.transfer_syntax().to_string();
     let ts = TransferSyntaxRegistry
         .get(&uid)
@@ -77,7 +77,7 @@ pub(crate) fn parse(bytes: &[u8], header_only: bool, limit: usize) -> Result<Def
         consumed: &consumed,
     };
     let inner = DynStatefulDecoder::new_with(source, ts, SpecificCharacterSet::default(), 0)
-        .map_err(|e| Error::format(format!("unsupported transfer syntax {uid} ({e})")))?;
+        .map_err(|e| Error::format(format!("unsupported transfer syntax {uid} ({})", chain(&e))))?;
     let decoder = Bounded {
         inner,
         total: data.len(),
@@ -88,10 +88,20 @@ pub(crate) fn parse(bytes: &[u8], header_only: bool, limit: usize) -> Result<Def
     match InMemDicomObject::read_dataset_with_dict(decoder, StandardDataDictionary) {
         Ok(obj) => Ok(obj.with_exact_meta(meta)),
         // The refusal says more than the parser's error that carries it.
-        Err(e) => Err(Error::format(
-            refusal.take().unwrap_or_else(|| e.to_string()),
-        )),
+        Err(e) => Err(Error::format(refusal.take().unwrap_or_else(|| chain(&e)))),
     }
+}
+
+/// An error and its sources, `outer: inner: ...` (the parser's outer errors alone say little).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 /// The length of `DICM` and the file meta group at the start of `bytes`, walked as the parser walks it
@@ -103,7 +113,7 @@ fn meta_group_len(bytes: &[u8]) -> Result<usize> {
     let bad = |what: String| Error::format(format!("file meta group: {what}"));
     let (header, _) = decoder
         .decode_header(&mut rest)
-        .map_err(|e| bad(format!("unreadable ({e})")))?;
+        .map_err(|e| bad(format!("unreadable ({})", chain(&e))))?;
     if header.tag != Tag(0x0002, 0x0000) || header.length() != Length(4) || rest.len() < 4 {
         return Err(bad(
             "it does not start with its group length (0002,0000)".into()
@@ -115,7 +125,7 @@ fn meta_group_len(bytes: &[u8]) -> Result<usize> {
     while read < group_len {
         let (header, header_len) = decoder
             .decode_header(&mut rest)
-            .map_err(|e| bad(format!("unreadable ({e})")))?;
+            .map_err(|e| bad(format!("unreadable ({})", chain(&e))))?;
         let len = header
             .length()
             .get()
