@@ -34,9 +34,17 @@
 //!   the ROI, 0 elsewhere, `int32`); SimpleITK cannot read those files.
 //! - IBSI mode (an `ibsi` section) has its own diagnostics ([`crate::ibsi`]); none of these.
 //!
-//! Diagnostics are text: they are not part of [`Features`] (whose values are numbers, what models, the
-//! C API and the feature tables read), but are written before them by `radiomics extract` and in
-//! PyRadiomics-style batch tables.
+//! # Where they appear
+//! Diagnostics are text: they are not part of [`Features`] (whose values are numbers: what models, the
+//! C API and the study's feature tables read), but are written before them by `radiomics extract` (one
+//! image; CSV and JSON) and in PyRadiomics-style batch tables ([`crate::pyradiomics_batch`]). They are
+//! left out of multi-sequence extractions and of the manifest tables of [`crate::batch`] (PyRadiomics has
+//! neither; those tables feed `radiomics train`), of voxel-based maps, and of the C API, whose feature
+//! lists stay numeric (`rad_features_*` unchanged). `radiomics train` ignores `diagnostics_*` columns.
+//!
+//! The entries describe the whole image and label image, so `radiomics extract` reads both whole when
+//! they are wanted; with `additionalInfo: false` it reads only the ROI's box of the image where the
+//! settings allow it.
 
 use std::fmt::Write as _;
 

@@ -213,8 +213,12 @@ fn extract_with_diagnostics(
         read_label_image_for(&args.mask, settings.params().label, Some(path), &image)
             .map_err(|e| e.context("--mask"))
     })?;
+    let mask = timings.time("mask", || {
+        radiomics::extract::select_label(&labels, settings.params().label)
+            .map_err(|e| e.context(format!("--mask '{}'", args.mask.display())))
+    })?;
     let features = Extractor::new(settings.clone())
-        .extract_timed(&image, &labels, &mut |_| true, &mut timings)
+        .extract_mask_timed(&image, mask, &mut |_| true, &mut timings)
         .map_err(as_input_error)?;
     let diagnostics = timings
         .time("diagnostics", || {
