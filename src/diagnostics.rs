@@ -52,10 +52,14 @@ use ndarray::ArrayView3;
 use serde_json::Value;
 
 use crate::error::Result;
-use crate::extract::{format_value, normalize, resegment, select_label, Features};
+use crate::extract::{format_value, Features};
 use crate::image::io::DataType;
 use crate::image::{check_same_grid, Geometry, Image, Mask};
+use crate::preprocess::label::select_label;
+use crate::preprocess::normalise::normalize;
 use crate::preprocess::resample::{resample_image_and_mask, Interpolator};
+use crate::preprocess::resegment::resegment;
+use crate::preprocess::roi::correct_mask;
 use crate::settings::Settings;
 
 /// A value as PyRadiomics holds it (a Python object), so that it can be written as Python's `str()` writes
@@ -329,7 +333,7 @@ impl Diagnostics {
             )
             .is_err()
         {
-            let corrected = crate::extract::correct_mask(&image, mask)?;
+            let corrected = correct_mask(&image, mask)?;
             if !p.pre_crop {
                 d.add_mask("corrected", Some(&image), &corrected);
             }
