@@ -773,13 +773,16 @@ mod tests {
 
     #[test]
     fn components_are_26_connected() {
-        let mut roi = ndarray::Array3::from_elem((3, 3, 3), false);
+        let mut roi = ndarray::Array3::from_elem((4, 4, 4), false);
         roi[(0, 0, 0)] = true;
-        roi[(1, 1, 1)] = true; // touches (0,0,0) by a corner
-        roi[(2, 2, 0)] = true; // no neighbour
+        roi[(1, 1, 1)] = true; // touches (0,0,0) by a corner only
+        roi[(3, 3, 3)] = true; // two voxels away from (1,1,1)
         assert_eq!(volume_count(roi.view()), 2);
-        roi[(2, 1, 0)] = true; // joins (1,1,1) by an edge... and (2,2,0) by a face
+        roi[(2, 2, 2)] = true; // joins both by corners
         assert_eq!(volume_count(roi.view()), 1);
+        roi[(0, 3, 0)] = true;
+        roi[(3, 0, 3)] = true;
+        assert_eq!(volume_count(roi.view()), 3);
         assert_eq!(
             volume_count(ndarray::Array3::from_elem((2, 2, 2), false).view()),
             0
