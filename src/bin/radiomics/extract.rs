@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use radiomics::case::{check_modality_name, Case};
+use radiomics::diagnostics::Diagnostics;
 use radiomics::image::io::{
     dicom, read_image, read_image_box, read_label_image_for, read_mask, read_mask_for, ReadOptions,
 };
@@ -138,6 +139,9 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
     // A DICOM SEG or RTSTRUCT mask is placed on the image's grid, so the image is read first.
     let dicom_mask = dicom::is_dicom_mask(&args.mask);
     let mut timings = Timings::default();
+    if !multi && Diagnostics::wanted(extractor.default_settings()) {
+        return extract_with_diagnostics(&args, &images[0].1, extractor.default_settings());
+    }
     if !multi {
         let single = Extractor::new(extractor.default_settings().clone());
         if single.needs_only_roi_box() && !dicom_mask {
@@ -230,17 +234,59 @@ fn choose_series(
     Ok((modality, dicom::series_path(&path, uid)))
 }
 
+/// One image with PyRadiomics' `diagnostics_*` entries (`additionalInfo`): they describe the whole image
+/// and label image, so both are read whole.
+fn extract_with_diagnostics(
+    args: &ExtractArgs,
+    path: &std::path::Path,
+    settings: &radiomics::Settings,
+) -> Result<()> {
+    let mut timings = Timings::default();
+    let image = timings.time("load image", || {
+        read_image(path).map_err(|e| e.context("--image"))
+    })?;
+    let labels = timings.time("load mask", || {
+        read_label_image_for(&args.mask, settings.params().label, Some(path), &image)
+            .map_err(|e| e.context("--mask"))
+    })?;
+    let mask = timings.time("mask", || {
+        radiomics::extract::select_label(&labels, settings.params().label)
+            .map_err(|e| e.context(format!("--mask '{}'", args.mask.display())))
+    })?;
+    let features = Extractor::new(settings.clone())
+        .extract_mask_timed(&image, mask, &mut |_| true, &mut timings)
+        .map_err(as_input_error)?;
+    let diagnostics = timings
+        .time("diagnostics", || {
+            Diagnostics::compute(settings, &image, &labels)
+        })
+        .map_err(as_input_error)?;
+    write_features(args, &timings, &features, Some(&diagnostics))
+}
+
 /// Prints the timings (when asked) and writes the features.
 fn finish(args: &ExtractArgs, timings: &Timings, features: radiomics::Features) -> Result<()> {
+    write_features(args, timings, &features, None)
+}
+
+/// Prints the timings (when asked) and the warnings, and writes the diagnostics (if any) and features.
+fn write_features(
+    args: &ExtractArgs,
+    timings: &Timings,
+    features: &radiomics::Features,
+    diagnostics: Option<&Diagnostics>,
+) -> Result<()> {
     if args.timing {
         print_timings(timings);
     }
     for w in features.warnings() {
         eprintln!("radiomics: warning: {w}");
     }
-    let text = match args.format {
-        Format::Csv => features.to_csv(),
-        Format::Json => features.to_json() + "\n",
+    let text = match (args.format, diagnostics) {
+        (Format::Csv, None) => features.to_csv(),
+        (Format::Json, None) => features.to_json() + "\n",
+        (Format::Csv, Some(d)) => radiomics::diagnostics::to_csv(d, features),
+        (Format::Json, Some(d)) => radiomics::diagnostics::to_json(d, features) + "\n",
     };
     write_output(args.out.as_deref(), &text)
 }
