@@ -372,7 +372,9 @@ fn stats_of(
 fn sum_min_max(x: &[f64]) -> (f64, f64, f64) {
     const L: usize = 8;
     let (mut s, mut lo, mut hi) = ([0.0f64; L], [f64::INFINITY; L], [f64::NEG_INFINITY; L]);
-    let (mut integral, mut big) = (true, 0.0f64);
+    // Per lane: the largest |v| and the largest |v − trunc v| (0 for integers). A NaN is passed over
+    // here, but it makes the sum NaN in any order.
+    let (mut abs, mut frac) = ([0.0f64; L], [0.0f64; L]);
     let mut chunks = x.chunks_exact(L);
     for c in &mut chunks {
         for l in 0..L {
@@ -380,18 +382,20 @@ fn sum_min_max(x: &[f64]) -> (f64, f64, f64) {
             s[l] += v;
             lo[l] = lo[l].min(v);
             hi[l] = hi[l].max(v);
-            integral &= v == v.trunc();
-            big = big.max(v.abs());
+            abs[l] = abs[l].max(v.abs());
+            frac[l] = frac[l].max((v - v.trunc()).abs());
         }
     }
     let mut sum = s.iter().sum::<f64>();
     let mut min = lo.iter().copied().fold(f64::INFINITY, f64::min);
     let mut max = hi.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut big = abs.iter().copied().fold(0.0, f64::max);
+    let mut integral = frac.iter().all(|&f| f == 0.0);
     for &v in chunks.remainder() {
         sum += v;
         min = min.min(v);
         max = max.max(v);
-        integral &= v == v.trunc();
+        integral &= v.is_nan() || v == v.trunc();
         big = big.max(v.abs());
     }
     // |partial sums| ≤ n · max |v| < 2⁵³: every integer sum is exact, in any order.
@@ -462,13 +466,8 @@ fn process(image: &Image, mask: &Mask, s: &IbsiSettings) -> Result<Processed> {
         diagnostics.push(("min_int_init_img".into(), min));
         diagnostics.push(("max_int_init_img".into(), max));
         // Only the ROI's box holds ROI voxels: counts, boxes and statistics are those of the whole grid.
-        let cut = s![
-            bb.lower[0]..=bb.upper[0],
-            bb.lower[1]..=bb.upper[1],
-            bb.lower[2]..=bb.upper[2]
-        ];
-        let roi = mask.roi().slice_move(cut);
-        let data = image.data().slice_move(cut);
+        let roi = crop3(mask.roi(), &bb);
+        let data = crop3(image.data(), &bb);
         roi_diagnostics(&mut diagnostics, "init_roi", size, data, roi, roi);
     }
     // Local intensity reads a sphere of radius ≈ 6.2 mm around ROI voxels: keep that much around the box.
