@@ -453,6 +453,9 @@ fn process(image: &Image, mask: &Mask, s: &IbsiSettings) -> Result<Processed> {
     let bb = mask
         .bounding_box()
         .ok_or_else(|| Error::empty_roi("the mask is empty"))?;
+    // NaN or infinity inside the ROI would pass silently into every feature: refuse it, as the
+    // PyRadiomics pipeline does.
+    crate::preprocess::roi::check_finite(image, mask, &bb).map_err(|e| e.context("IBSI mode"))?;
     let spacing = image.spacing();
     let mut diagnostics = Vec::new();
     let size = image.size();
@@ -800,5 +803,26 @@ mod tests {
             assert_eq!(hi, x.iter().copied().fold(f64::NEG_INFINITY, f64::max));
         }
         assert!(sum_min_max(&[1.0, f64::NAN, 2.0]).0.is_nan());
+    }
+
+    #[test]
+    fn a_non_finite_intensity_in_the_roi_is_refused() {
+        use crate::image::Geometry;
+        let geometry = Geometry::new([1.0; 3], [0.0; 3]);
+        let mut roi = ndarray::Array3::from_elem((3, 3, 3), false);
+        roi[[1, 1, 1]] = true;
+        roi[[1, 1, 2]] = true;
+        let mask = Mask::from_array(roi, geometry).unwrap();
+        let settings = IbsiSettings::from_value(&Value::Null).unwrap();
+        let mut data = ndarray::Array3::from_elem((3, 3, 3), 1.0);
+        // Outside the ROI a NaN is harmless without interpolation.
+        data[[0, 0, 0]] = f64::NAN;
+        let image = Image::new(data.clone(), geometry).unwrap();
+        assert!(process(&image, &mask, &settings).is_ok());
+        data[[1, 1, 2]] = f64::INFINITY;
+        let image = Image::new(data, geometry).unwrap();
+        let e = process(&image, &mask, &settings).err().expect("refused");
+        assert!(e.to_string().contains("IBSI mode"), "{e}");
+        assert!(e.to_string().contains("x=2, y=1, z=1"), "{e}");
     }
 }
