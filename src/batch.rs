@@ -302,7 +302,7 @@ fn case_fingerprint(r: &ManifestRow) -> String {
 }
 
 /// Writes `text` to `path` atomically: beside it, flushed to disk, renamed over it.
-fn write_atomic(path: &Path, text: &str) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, text: &str) -> Result<()> {
     let tmp = beside(path, ".partial");
     let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, "write", &e))?;
     f.write_all(text.as_bytes())

@@ -367,9 +367,11 @@ impl Extractor {
     ) -> Result<Features> {
         if let Some(ibsi) = self.settings.ibsi() {
             // IBSI mode: its own pipeline (see `crate::ibsi`).
-            return timings.time("ibsi", || {
-                self.in_pool(|| crate::ibsi::extract(image, &mask, ibsi))
-            });
+            let mut stages = Vec::new();
+            let out = self.in_pool(|| crate::ibsi::extract_timed(image, &mask, ibsi, &mut stages));
+            let named = stages.into_iter().map(|(s, t)| (format!("ibsi {s}"), t));
+            timings.stages.extend(named);
+            return out;
         }
         let p = self.settings.params();
         // PyRadiomics resamples before it compares the grids: the new grid is built from the mask's own

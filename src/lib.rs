@@ -7,6 +7,7 @@
 pub mod batch;
 pub mod capi;
 pub mod case;
+pub mod diagnostics;
 pub mod dti;
 pub mod error;
 pub mod extract;
@@ -20,6 +21,7 @@ mod linalg;
 pub mod numeric;
 pub mod preprocess;
 pub mod progress;
+pub mod pyradiomics_batch;
 pub mod settings;
 mod strict_value;
 pub mod study;

@@ -140,7 +140,8 @@ pub struct Params {
     pub geometry_tolerance: f64,
     /// `correctMask` (default false): resample a mask on another grid onto the image's.
     pub correct_mask: bool,
-    /// `additionalInfo` (default true). Accepted; diagnostics are not part of the output.
+    /// `additionalInfo` (default true): PyRadiomics' `diagnostics_*` entries ([`crate::diagnostics`]) before the
+    /// features of `radiomics extract` and of PyRadiomics-style batch tables.
     pub additional_info: bool,
     /// `label` (default 1): the mask value of the ROI.
     pub label: i64,

@@ -250,3 +250,70 @@ fn non_finite_voxels_in_a_kernel_are_an_error_only_where_they_take_part() {
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(err.message().contains("inside a kernel"), "{err}");
 }
+
+#[test]
+fn maps_are_handed_over_per_derived_image_and_cancellation_works_in_a_later_one() {
+    let data = require_data!();
+    let (image, label) = breast1(&data);
+    let (image, labels) = (read_image(&image).unwrap(), read_image(&label).unwrap());
+    // Two derived images (Original, LoG), four maps each.
+    let doc = "imageType: {Original: {}, LoG: {sigma: [2.0]}}\n\
+               featureClass: {firstorder: [Mean, Entropy], glcm: [Contrast], glrlm: [RunEntropy]}\n\
+               setting: {binWidth: 25, label: 1, threads: 1}\n\
+               voxelSetting: {kernelRadius: 1}\n";
+    let per_image = 4;
+    // Uncancelled: every report is in [0, 1] and does not go back; the first image's maps are all handed
+    // over before the second image's kernels report any progress (memory holds one image's maps).
+    let handed = std::cell::Cell::new(0usize);
+    let mut seen: Vec<(f64, usize)> = Vec::new();
+    let mut names = Vec::new();
+    extract_maps_with(
+        &Extractor::new(Settings::from_yaml_str(doc).unwrap()),
+        &image,
+        &labels,
+        &mut |f| {
+            seen.push((f, handed.get()));
+            true
+        },
+        &mut |m| {
+            handed.set(handed.get() + 1);
+            names.push(m.name);
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert_eq!(handed.get(), 2 * per_image, "{names:?}");
+    assert!(names[..per_image]
+        .iter()
+        .all(|n| n.starts_with("original_")));
+    assert!(names[per_image..]
+        .iter()
+        .all(|n| n.starts_with("log-sigma-2-0-mm-3D_")));
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
+    assert_eq!(seen.first().unwrap().0, 0.0);
+    assert_eq!(seen.last().unwrap().0, 1.0);
+    let inside_second: Vec<_> = seen.iter().filter(|(f, _)| *f > 0.5 && *f < 1.0).collect();
+    assert!(!inside_second.is_empty(), "{seen:?}");
+    assert!(
+        inside_second.iter().all(|&&(_, h)| h == per_image),
+        "{seen:?}"
+    );
+
+    // Cancelled in the middle of the second image's kernels: the first image's maps were delivered,
+    // none of the second's, and the error says so.
+    let handed = std::cell::Cell::new(0usize);
+    let err = extract_maps_with(
+        &Extractor::new(Settings::from_yaml_str(doc).unwrap()),
+        &image,
+        &labels,
+        &mut |f| !(f > 0.5 && f < 1.0),
+        &mut |_| {
+            handed.set(handed.get() + 1);
+            Ok(())
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Cancelled);
+    assert!(err.message().contains("cancelled"), "{err}");
+    assert_eq!(handed.get(), per_image);
+}

@@ -339,6 +339,8 @@ def run_ours(binary, params_path, image, mask):
     with open(out) as f:
         next(f)
         for line in f:
+            if line.startswith("diagnostics_"):  # provenance text (additionalInfo), not features
+                continue
             k, v = line.rstrip("\n").rsplit(",", 1)
             feats[k] = float(v)
     os.unlink(out)

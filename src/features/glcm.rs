@@ -677,15 +677,21 @@ fn second_eigenvalue_symmetric(p: &[f64], n: usize) -> Option<f64> {
 /// some angle's Q has a complex pair; a negative real eigenvalue then has a NaN root (left out of the mean),
 /// while among complex ones only the real part of the root counts.
 fn mcc(pr: &Probabilities, absent: usize) -> f64 {
-    let n = pr.g.len();
+    mcc_of(&pr.p, pr.g.len(), pr.n_angles, absent)
+}
+
+/// [`mcc`] of `n_angles` normalised `n × n` matrices stored one after the other in `p_all` (present levels
+/// only; `absent` more levels of the ROI give empty rows and columns): the route voxel-based kernels take
+/// with matrices they formed themselves.
+pub(crate) fn mcc_of(p_all: &[f64], n: usize, n_angles: usize, absent: usize) -> f64 {
     if n + absent < 2 {
         return 1.0;
     }
     if n < 2 {
         // Q is one non-negative value and `absent` zeros: the second largest eigenvalue is 0.
-        let roots: Vec<f64> = (0..pr.n_angles)
+        let roots: Vec<f64> = (0..n_angles)
             .map(|a| {
-                let p = &pr.p[a * n * n..(a + 1) * n * n];
+                let p = &p_all[a * n * n..(a + 1) * n * n];
                 if p.iter().any(|v| v.is_nan()) {
                     f64::NAN
                 } else {
@@ -697,9 +703,9 @@ fn mcc(pr: &Probabilities, absent: usize) -> f64 {
     }
     // Symmetric matrices first take the certified shortcut; any angle it cannot certify sends every
     // angle through the general eigenvalue route (whose real/complex outcome is shared by the angles).
-    let shortcut: Option<Vec<f64>> = (0..pr.n_angles)
+    let shortcut: Option<Vec<f64>> = (0..n_angles)
         .map(|a| {
-            let p = &pr.p[a * n * n..(a + 1) * n * n];
+            let p = &p_all[a * n * n..(a + 1) * n * n];
             if p.iter().any(|v| v.is_nan()) {
                 Some(f64::NAN)
             } else {
@@ -713,11 +719,11 @@ fn mcc(pr: &Probabilities, absent: usize) -> f64 {
     if let Some(roots) = shortcut {
         return nanmean(&roots);
     }
-    let mut eigen: Vec<Option<Vec<Eigenvalue>>> = Vec::with_capacity(pr.n_angles);
+    let mut eigen: Vec<Option<Vec<Eigenvalue>>> = Vec::with_capacity(n_angles);
     let mut r = vec![0.0; n * n];
     let mut pt = vec![0.0; n * n];
-    for a in 0..pr.n_angles {
-        let p = &pr.p[a * n * n..(a + 1) * n * n];
+    for a in 0..n_angles {
+        let p = &p_all[a * n * n..(a + 1) * n * n];
         if p.iter().any(|v| v.is_nan()) {
             eigen.push(None);
             continue;

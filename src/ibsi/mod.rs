@@ -331,27 +331,78 @@ struct Processed {
     diagnostics: Vec<(String, f64)>,
 }
 
-/// Mean, minimum, maximum and count of the intensities (within `roi` when given).
+/// Mean, minimum, maximum and count of the intensities (within `roi` when given), summed in index order.
 fn stats_of(
     image: ArrayView3<'_, f64>,
     roi: Option<ArrayView3<'_, bool>>,
 ) -> (f64, f64, f64, usize) {
     let (mut sum, mut min, mut max, mut n) = (0.0, f64::INFINITY, f64::NEG_INFINITY, 0usize);
-    let mut add = |v: f64| {
+    match (roi, image.as_slice()) {
+        (Some(r), _) => {
+            for (row, mrow) in image.rows().into_iter().zip(r.rows()) {
+                for (&v, &m) in row.iter().zip(mrow.iter()) {
+                    if m {
+                        sum += v;
+                        min = min.min(v);
+                        max = max.max(v);
+                        n += 1;
+                    }
+                }
+            }
+        }
+        (None, Some(all)) => {
+            (sum, min, max) = sum_min_max(all);
+            n = all.len();
+        }
+        (None, None) => {
+            for &v in image.iter() {
+                sum += v;
+                min = min.min(v);
+                max = max.max(v);
+                n += 1;
+            }
+        }
+    }
+    (sum / n as f64, min, max, n)
+}
+
+/// The sum (in index order), minimum and maximum of `x`, in eight lanes. Integer values (CT in HU, the
+/// usual case) are summed exactly whenever every partial sum stays below 2⁵³ in magnitude, so the lanes
+/// give the sequential sum bit for bit; otherwise the sum is redone sequentially.
+fn sum_min_max(x: &[f64]) -> (f64, f64, f64) {
+    const L: usize = 8;
+    let (mut s, mut lo, mut hi) = ([0.0f64; L], [f64::INFINITY; L], [f64::NEG_INFINITY; L]);
+    // Per lane: the largest |v| and the largest |v − trunc v| (0 for integers). A NaN is passed over
+    // here, but it makes the sum NaN in any order.
+    let (mut abs, mut frac) = ([0.0f64; L], [0.0f64; L]);
+    let mut chunks = x.chunks_exact(L);
+    for c in &mut chunks {
+        for l in 0..L {
+            let v = c[l];
+            s[l] += v;
+            lo[l] = lo[l].min(v);
+            hi[l] = hi[l].max(v);
+            abs[l] = abs[l].max(v.abs());
+            frac[l] = frac[l].max((v - v.trunc()).abs());
+        }
+    }
+    let mut sum = s.iter().sum::<f64>();
+    let mut min = lo.iter().copied().fold(f64::INFINITY, f64::min);
+    let mut max = hi.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut big = abs.iter().copied().fold(0.0, f64::max);
+    let mut integral = frac.iter().all(|&f| f == 0.0);
+    for &v in chunks.remainder() {
         sum += v;
         min = min.min(v);
         max = max.max(v);
-        n += 1;
-    };
-    match roi {
-        Some(r) => image
-            .iter()
-            .zip(r.iter())
-            .filter(|(_, &m)| m)
-            .for_each(|(&v, _)| add(v)),
-        None => image.iter().for_each(|&v| add(v)),
+        integral &= v.is_nan() || v == v.trunc();
+        big = big.max(v.abs());
     }
-    (sum / n as f64, min, max, n)
+    // |partial sums| ≤ n · max |v| < 2⁵³: every integer sum is exact, in any order.
+    if !(integral && big * (x.len() as f64) < 9.0e15) {
+        sum = x.iter().fold(0.0, |a, &v| a + v);
+    }
+    (sum, min, max)
 }
 
 fn bbox_xyz(roi: ArrayView3<'_, bool>) -> [f64; 3] {
@@ -402,6 +453,9 @@ fn process(image: &Image, mask: &Mask, s: &IbsiSettings) -> Result<Processed> {
     let bb = mask
         .bounding_box()
         .ok_or_else(|| Error::empty_roi("the mask is empty"))?;
+    // NaN or infinity inside the ROI would pass silently into every feature: refuse it, as the
+    // PyRadiomics pipeline does.
+    crate::preprocess::roi::check_finite(image, mask, &bb).map_err(|e| e.context("IBSI mode"))?;
     let spacing = image.spacing();
     let mut diagnostics = Vec::new();
     let size = image.size();
@@ -414,8 +468,10 @@ fn process(image: &Image, mask: &Mask, s: &IbsiSettings) -> Result<Processed> {
         diagnostics.push(("mean_int_init_img".into(), mean));
         diagnostics.push(("min_int_init_img".into(), min));
         diagnostics.push(("max_int_init_img".into(), max));
-        let roi = mask.roi();
-        roi_diagnostics(&mut diagnostics, "init_roi", size, image.data(), roi, roi);
+        // Only the ROI's box holds ROI voxels: counts, boxes and statistics are those of the whole grid.
+        let roi = crop3(mask.roi(), &bb);
+        let data = crop3(image.data(), &bb);
+        roi_diagnostics(&mut diagnostics, "init_roi", size, data, roi, roi);
     }
     // Local intensity reads a sphere of radius ≈ 6.2 mm around ROI voxels: keep that much around the box.
     let radius = 10.0 * (3.0 / (4.0 * std::f64::consts::PI)).cbrt();
@@ -581,7 +637,26 @@ fn ivh_input(x: &[f64], s: &IbsiSettings) -> (Vec<f64>, f64, f64, f64) {
 
 /// Every IBSI feature the settings ask for, named by template tag, on `image` within `mask`.
 pub fn extract(image: &Image, mask: &Mask, s: &IbsiSettings) -> Result<Features> {
-    let p = process(image, mask, s)?;
+    extract_timed(image, mask, s, &mut Vec::new())
+}
+
+/// Runs `f`, appending its wall time under `stage` to `stages`.
+fn timed<T>(stages: &mut Vec<(String, f64)>, stage: &str, f: impl FnOnce() -> T) -> T {
+    let t = std::time::Instant::now();
+    let out = f();
+    stages.push((stage.to_string(), t.elapsed().as_secs_f64()));
+    out
+}
+
+/// As [`extract`], appending the time of each stage (`process`, `discretise`, then each family and
+/// aggregation, `cm 3D_avg`) to `stages` in seconds.
+pub fn extract_timed(
+    image: &Image,
+    mask: &Mask,
+    s: &IbsiSettings,
+    stages: &mut Vec<(String, f64)>,
+) -> Result<Features> {
+    let p = timed(stages, "process", || process(image, mask, s))?;
     let mut out = Features::new();
     for (name, v) in &p.diagnostics {
         out.push(name.clone(), *v);
@@ -602,20 +677,24 @@ pub fn extract(image: &Image, mask: &Mask, s: &IbsiSettings) -> Result<Features>
         .filter_map(|(&v, &m)| m.then_some(v))
         .collect();
     if s.wants("morph") {
-        let f = morphology::morphology(
-            p.morph.view(),
-            p.intensity.view(),
-            p.image.view(),
-            p.spacing,
-        );
+        let f = timed(stages, "morph", || {
+            morphology::morphology(
+                p.morph.view(),
+                p.intensity.view(),
+                p.image.view(),
+                p.spacing,
+            )
+        });
         push(&mut out, "morph", &morphology::MORPH_NAMES, &f, "");
     }
     if s.wants("loc") {
-        let f = intensity::local_intensity(p.image.view(), p.intensity.view(), p.spacing);
+        let f = timed(stages, "loc", || {
+            intensity::local_intensity(p.image.view(), p.intensity.view(), p.spacing)
+        });
         push(&mut out, "loc", &intensity::LOC_NAMES, &f, "");
     }
     if s.wants("stat") {
-        let f = intensity::statistics(&values);
+        let f = timed(stages, "stat", || intensity::statistics(&values));
         push(&mut out, "stat", &intensity::STAT_NAMES, &f, "");
     }
     let needs_grey = ["ih", "cm", "rlm", "szm", "dzm", "ngt", "ngl"]
@@ -623,20 +702,23 @@ pub fn extract(image: &Image, mask: &Mask, s: &IbsiSettings) -> Result<Features>
         .any(|f| s.wants(f));
     let grey = if needs_grey {
         let origin = s.range.map(|(lo, _)| lo);
-        let (levels, ng) =
-            stages::discretise(p.image.view(), p.intensity.view(), s.discretisation, origin)?;
+        let (levels, ng) = timed(stages, "discretise", || {
+            stages::discretise(p.image.view(), p.intensity.view(), s.discretisation, origin)
+        })?;
         Some(Grey { levels, ng })
     } else {
         None
     };
     if let (true, Some(g)) = (s.wants("ih"), &grey) {
         let levels: Vec<u32> = g.levels.iter().copied().filter(|&l| l > 0).collect();
-        let f = intensity::histogram(&levels, g.ng);
+        let f = timed(stages, "ih", || intensity::histogram(&levels, g.ng));
         push(&mut out, "ih", &intensity::IH_NAMES, &f, "");
     }
     if s.wants("ivh") {
-        let (x, lo, hi, w) = ivh_input(&values, s);
-        let f = intensity::intensity_volume(&x, lo, hi, w);
+        let f = timed(stages, "ivh", || {
+            let (x, lo, hi, w) = ivh_input(&values, s);
+            intensity::intensity_volume(&x, lo, hi, w)
+        });
         push(&mut out, "ivh", &intensity::IVH_NAMES, &f, "");
     }
     let Some(g) = grey else { return Ok(out) };
@@ -658,66 +740,89 @@ pub fn extract(image: &Image, mask: &Mask, s: &IbsiSettings) -> Result<Features>
             }
         }
     }
-    if s.wants("cm") {
+    for (family, names) in [
+        ("cm", &texture::CM_NAMES[..]),
+        ("rlm", &texture::RLM_NAMES[..]),
+    ] {
+        if !s.wants(family) {
+            continue;
+        }
         for &a in &dir_aggs {
-            push(
-                &mut out,
-                "cm",
-                &texture::CM_NAMES,
-                &texture::glcm(&g, a),
-                a.suffix(),
-            );
+            let f = timed(stages, &format!("{family} {}", a.suffix()), || {
+                if family == "cm" {
+                    texture::glcm(&g, a)
+                } else {
+                    texture::glrlm(&g, a)
+                }
+            });
+            push(&mut out, family, names, &f, a.suffix());
         }
     }
-    if s.wants("rlm") {
-        for &a in &dir_aggs {
-            push(
-                &mut out,
-                "rlm",
-                &texture::RLM_NAMES,
-                &texture::glrlm(&g, a),
-                a.suffix(),
-            );
+    for (family, names) in [
+        ("szm", &texture::SZM_NAMES[..]),
+        ("dzm", &texture::DZM_NAMES[..]),
+        ("ngt", &texture::NGT_NAMES[..]),
+        ("ngl", &texture::NGL_NAMES[..]),
+    ] {
+        if !s.wants(family) {
+            continue;
         }
-    }
-    if s.wants("szm") {
         for &a in &zone_aggs {
-            push(
-                &mut out,
-                "szm",
-                &texture::SZM_NAMES,
-                &texture::glszm(&g, a),
-                a.suffix(),
+            let f = timed(
+                stages,
+                &format!("{family} {}", a.suffix()),
+                || match family {
+                    "szm" => texture::glszm(&g, a),
+                    "dzm" => texture::gldzm(&g, p.morph.view(), a),
+                    "ngt" => texture::ngtdm(&g, a),
+                    _ => texture::ngldm(&g, a),
+                },
             );
-        }
-    }
-    if s.wants("dzm") {
-        for &a in &zone_aggs {
-            let f = texture::gldzm(&g, p.morph.view(), a);
-            push(&mut out, "dzm", &texture::DZM_NAMES, &f, a.suffix());
-        }
-    }
-    if s.wants("ngt") {
-        for &a in &zone_aggs {
-            push(
-                &mut out,
-                "ngt",
-                &texture::NGT_NAMES,
-                &texture::ngtdm(&g, a),
-                a.suffix(),
-            );
-        }
-    }
-    if s.wants("ngl") {
-        for &a in &zone_aggs {
-            push(
-                &mut out,
-                "ngl",
-                &texture::NGL_NAMES,
-                &texture::ngldm(&g, a),
-                a.suffix(),
-            );
+            push(&mut out, family, names, &f, a.suffix());
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lane_sums_equal_the_sequential_sum() {
+        let sequential = |x: &[f64]| x.iter().fold(0.0, |a, &v| a + v);
+        // Integers (exact in any order), then fractions (redone in order), with a remainder past the lanes.
+        let ints: Vec<f64> = (0..1003)
+            .map(|k| ((k * 7919) % 2001) as f64 - 1000.0)
+            .collect();
+        let fracs: Vec<f64> = (0..1003).map(|k| 0.1 * k as f64 - 33.3).collect();
+        for x in [&ints, &fracs] {
+            let (s, lo, hi) = sum_min_max(x);
+            assert_eq!(s.to_bits(), sequential(x).to_bits());
+            assert_eq!(lo, x.iter().copied().fold(f64::INFINITY, f64::min));
+            assert_eq!(hi, x.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+        }
+        assert!(sum_min_max(&[1.0, f64::NAN, 2.0]).0.is_nan());
+    }
+
+    #[test]
+    fn a_non_finite_intensity_in_the_roi_is_refused() {
+        use crate::image::Geometry;
+        let geometry = Geometry::new([1.0; 3], [0.0; 3]);
+        let mut roi = ndarray::Array3::from_elem((3, 3, 3), false);
+        roi[[1, 1, 1]] = true;
+        roi[[1, 1, 2]] = true;
+        let mask = Mask::from_array(roi, geometry).unwrap();
+        let settings = IbsiSettings::from_value(&Value::Null).unwrap();
+        let mut data = ndarray::Array3::from_elem((3, 3, 3), 1.0);
+        // Outside the ROI a NaN is harmless without interpolation.
+        data[[0, 0, 0]] = f64::NAN;
+        let image = Image::new(data.clone(), geometry).unwrap();
+        assert!(process(&image, &mask, &settings).is_ok());
+        data[[1, 1, 2]] = f64::INFINITY;
+        let image = Image::new(data, geometry).unwrap();
+        let e = process(&image, &mask, &settings).err().expect("refused");
+        assert!(e.to_string().contains("IBSI mode"), "{e}");
+        assert!(e.to_string().contains("x=2, y=1, z=1"), "{e}");
+    }
 }

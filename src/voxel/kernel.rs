@@ -4,6 +4,8 @@
 use ndarray::{Array3, ArrayView3};
 use rayon::prelude::*;
 
+use super::glcm::{self as fast_glcm, GlcmSetup, KernelBox};
+use super::glrlm as fast_glrlm;
 use super::{FeatureMap, VoxelParams};
 use crate::error::{Error, ErrorKind, Result};
 use crate::extract::Extractor;
@@ -175,12 +177,14 @@ pub(super) fn feature_maps(
     };
     // PyRadiomics' GLCM angles: those of the whole grid.
     let want_pairs = columns.iter().any(|c| c.mcc || c.joint_average);
-    let glcm_angles: Vec<Offset> = if want_pairs {
+    let has_glcm = job.classes.iter().any(|(c, _)| *c == FeatureClass::Glcm);
+    let glcm_angles: Vec<Offset> = if want_pairs || has_glcm {
         angles_within(dim, &tex.distances, tex.plane(), false)
     } else {
         Vec::new()
     };
 
+    let glrlm_directions = angles_within(dim, &[1], tex.plane(), false);
     let kernel_input = KernelInput {
         data,
         part: part.view(),
@@ -189,6 +193,16 @@ pub(super) fn feature_maps(
         geometry: &geometry,
         job,
         glcm_angles: &glcm_angles,
+        fast_glcm: GlcmSetup::applies(&glcm_angles, tex.weighting_norm.is_some()).then_some(
+            GlcmSetup {
+                offsets: &glcm_angles,
+                symmetric: tex.symmetrical_glcm,
+                ng: grey.max_level as usize,
+                roi_levels,
+            },
+        ),
+        glrlm_directions: &glrlm_directions,
+        fast_glrlm: fast_glrlm::applies(&glrlm_directions, tex.weighting_norm.is_some()),
     };
     // First the GLCM angles at which each kernel has a voxel pair (cheap), which decide where
     // PyRadiomics' MCC fails (then it is not computed at all) and where JointAverage is NaN.
@@ -238,9 +252,17 @@ pub(super) fn feature_maps(
             chunk
                 .par_iter()
                 .enumerate()
-                .map(|(k, &v)| {
-                    kernel_input.compute(v, &columns, want_mcc && !mcc_failed[first + k])
-                })
+                .map_init(
+                    || Scratch::new(grey.max_level),
+                    |scratch, (k, &v)| {
+                        kernel_input.compute(
+                            scratch,
+                            v,
+                            &columns,
+                            want_mcc && !mcc_failed[first + k],
+                        )
+                    },
+                )
                 .collect()
         });
         for r in results {
@@ -310,23 +332,70 @@ struct KernelInput<'a, 'j> {
     geometry: &'a Geometry,
     job: &'a Job<'j>,
     glcm_angles: &'a [Offset],
+    /// The GLCM's setup where kernels may take the sparse route ([`super::glcm`]).
+    fast_glcm: Option<GlcmSetup<'a>>,
+    /// GLRLM's run directions (those of the grid), and whether kernels may take the sparse route
+    /// ([`super::glrlm`]).
+    glrlm_directions: &'a [Offset],
+    fast_glrlm: bool,
+}
+
+/// A worker thread's buffers, reused from kernel to kernel.
+struct Scratch {
+    glcm: fast_glcm::Scratch,
+    glrlm: fast_glrlm::Scratch,
+    /// The kernel's grey levels (0 where a voxel takes no part), row-major over its box.
+    levels: Vec<u32>,
+    /// One class's features.
+    class_out: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(max_level: u32) -> Scratch {
+        Scratch {
+            glcm: fast_glcm::Scratch::new(max_level),
+            glrlm: fast_glrlm::Scratch::new(max_level),
+            levels: Vec::new(),
+            class_out: Vec::new(),
+        }
+    }
 }
 
 impl KernelInput<'_, '_> {
     /// The values of every column for the kernel of `v`; GLCM's MCC only `with_mcc`.
-    fn compute(&self, v: [usize; 3], columns: &[Column], with_mcc: bool) -> Vec<f64> {
+    fn compute(
+        &self,
+        scratch: &mut Scratch,
+        v: [usize; 3],
+        columns: &[Column],
+        with_mcc: bool,
+    ) -> Vec<f64> {
         let job = self.job;
         let p = job.params;
         let spacing = job.image.spacing();
         let (lo, hi) = self.geometry.kernel(v);
         let inside = |q: [usize; 3]| (0..3).all(|a| q[a] >= lo[a] && q[a] <= hi[a]);
 
-        // The texture box: levels of the kernel's voxels, 0 elsewhere.
+        // The kernel's box of grey levels (0 where a voxel takes no part), for the sparse routes.
         let needs_box = job
             .classes
             .iter()
             .any(|(c, _)| *c != FeatureClass::FirstOrder);
-        let kernel_grey = needs_box.then(|| {
+        let dims = [0, 1, 2].map(|a| hi[a] - lo[a] + 1);
+        scratch.levels.clear();
+        if needs_box {
+            for z in lo[0]..=hi[0] {
+                for y in lo[1]..=hi[1] {
+                    for x in lo[2]..=hi[2] {
+                        scratch.levels.push(self.grey.levels[[z, y, x]]);
+                    }
+                }
+            }
+        }
+        // The texture box of the general routes (levels of the kernel's voxels, 0 elsewhere), made when
+        // first needed.
+        let mut texture_box: Option<GreyLevels> = None;
+        let make_box = || {
             let (start, size) = self.geometry.texture_box(v);
             let levels = Array3::from_shape_fn((size[0], size[1], size[2]), |(z, y, x)| {
                 let q = [
@@ -349,15 +418,18 @@ impl KernelInput<'_, '_> {
                 max_level: self.grey.max_level,
                 edges: Vec::new(),
             }
-        });
-        let kernel_levels = kernel_grey.as_ref().map_or(0, |g| {
-            let mut seen = vec![false; g.max_level as usize + 1];
-            for &l in g.levels.iter() {
-                seen[l as usize] = true;
-            }
-            seen.iter().skip(1).filter(|&&s| s).count()
-        });
+        };
 
+        let Scratch {
+            glcm: glcm_scratch,
+            glrlm: glrlm_scratch,
+            levels: box_levels,
+            class_out,
+        } = scratch;
+        let kernel = KernelBox {
+            dims,
+            levels: box_levels,
+        };
         let per_class: Vec<Vec<f64>> = job
             .classes
             .iter()
@@ -379,24 +451,57 @@ impl KernelInput<'_, '_> {
                         }
                         firstorder::compute(&values, &levels, spacing, p.voxel_array_shift)
                     }
-                    FeatureClass::Glcm => glcm::compute_with_absent_levels(
-                        kernel_grey.as_ref().expect("texture box"),
-                        spacing,
-                        tex,
-                        self.roi_levels.saturating_sub(kernel_levels),
-                        with_mcc,
-                    ),
-                    FeatureClass::Gldm => {
-                        gldm::compute(kernel_grey.as_ref().expect("texture box"), spacing, tex)
+                    FeatureClass::Glcm => {
+                        if let Some(setup) = &self.fast_glcm {
+                            class_out.clear();
+                            class_out.resize(glcm::FEATURES.len(), 0.0);
+                            if fast_glcm::features(
+                                glcm_scratch,
+                                setup,
+                                &kernel,
+                                with_mcc,
+                                class_out,
+                            ) {
+                                return class_out.clone();
+                            }
+                        }
+                        let grey = texture_box.get_or_insert_with(make_box);
+                        let mut seen = vec![false; grey.max_level as usize + 1];
+                        for &l in grey.levels.iter() {
+                            seen[l as usize] = true;
+                        }
+                        let kernel_levels = seen.iter().skip(1).filter(|&&s| s).count();
+                        glcm::compute_with_absent_levels(
+                            grey,
+                            spacing,
+                            tex,
+                            self.roi_levels.saturating_sub(kernel_levels),
+                            with_mcc,
+                        )
                     }
                     FeatureClass::Glrlm => {
-                        glrlm::compute(kernel_grey.as_ref().expect("texture box"), spacing, tex)
+                        if self.fast_glrlm {
+                            class_out.clear();
+                            class_out.resize(glrlm::FEATURES.len(), 0.0);
+                            if fast_glrlm::features(
+                                glrlm_scratch,
+                                self.glrlm_directions,
+                                &kernel,
+                                class_out,
+                            ) {
+                                return class_out.clone();
+                            }
+                        }
+                        glrlm::compute(texture_box.get_or_insert_with(make_box), spacing, tex)
+                    }
+                    FeatureClass::Gldm => {
+                        gldm::compute(texture_box.get_or_insert_with(make_box), spacing, tex)
                     }
                     FeatureClass::Glszm => {
-                        glszm::compute(kernel_grey.as_ref().expect("texture box"), spacing, tex)
+                        glszm::compute(texture_box.get_or_insert_with(make_box), spacing, tex)
                     }
                     FeatureClass::Ngtdm => {
-                        ngtdm::compute(kernel_grey.as_ref().expect("texture box"), spacing, tex)
+                        ngtdm::compute(texture_box.get_or_insert_with(make_box), spacing, tex)
                     }
                     FeatureClass::Shape | FeatureClass::Shape2D => Vec::new(),
                 }

@@ -40,11 +40,15 @@
 //! # Work and memory
 //! Kernels are independent: they are computed in parallel (rayon, within the extractor's thread pool), in
 //! chunks, with the progress callback called between chunks on the caller's thread (returning false
-//! cancels). Each kernel runs the same class kernels as segment-based extraction, on a copy of its own
-//! few voxels, never the whole pipeline. The maps of one derived image (one `f64` per feature per grid
+//! cancels). Each kernel runs the class kernels of segment-based extraction on a copy of its own few
+//! voxels, never the whole pipeline; GLCM and GLRLM take a sparse route instead, which visits only the
+//! non-zero cells of the kernel's small matrices (in the general route's order, so the values are the same
+//! bit for bit) and reuses each worker thread's buffers from kernel to kernel. The maps of one derived image (one `f64` per feature per grid
 //! voxel) are handed to the caller's sink before the next derived image is computed, so memory holds one
 //! derived image's maps at a time; they must fit `maxMemoryMB`.
 
+mod glcm;
+mod glrlm;
 mod kernel;
 
 use serde_json::Value;

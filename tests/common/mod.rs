@@ -36,12 +36,12 @@ macro_rules! require_data {
     };
 }
 
-/// Reads a `name,value` CSV into ordered pairs.
+/// Reads a `name,value` CSV into ordered pairs: the features, without PyRadiomics' `diagnostics_*` rows.
 pub fn read_name_value_csv(path: &std::path::Path) -> Vec<(String, f64)> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
         .skip(1)
-        .filter(|l| !l.trim().is_empty())
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("diagnostics_"))
         .map(|l| {
             let (n, v) = l.rsplit_once(',').expect("name,value");
             (n.to_string(), v.trim().parse::<f64>().unwrap_or(f64::NAN))

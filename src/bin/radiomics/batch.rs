@@ -11,7 +11,9 @@ use radiomics::{Error, ErrorKind, Result, Settings};
 /// Extract every case of a manifest into one feature table.
 #[derive(Args)]
 pub struct BatchArgs {
-    /// Manifest CSV: case_id,patient_id,label,split,mask and one image column per modality.
+    /// Manifest CSV: case_id,patient_id,label,split,mask and one image column per modality; or a
+    /// PyRadiomics batch CSV (columns Image, Mask, and optionally Label, Label_channel and others), which
+    /// gives PyRadiomics' table (input columns, diagnostics, features).
     #[arg(long)]
     pub manifest: PathBuf,
     /// Parameter file for every modality (`FILE`), or for one (`MODALITY=FILE`); repeatable.
@@ -46,6 +48,9 @@ pub fn case_extractor(params: &[String]) -> Result<CaseExtractor> {
 }
 
 pub fn run(args: BatchArgs) -> Result<()> {
+    if radiomics::pyradiomics_batch::is_pyradiomics_batch(&args.manifest)? {
+        return crate::pybatch::run(&args);
+    }
     let rows = read_manifest(&args.manifest)?;
     let extractor = case_extractor(&args.params)?;
     if let Some(first) = rows.first() {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use radiomics::case::{check_modality_name, Case};
+use radiomics::diagnostics::Diagnostics;
 use radiomics::image::io::{
     dicom, read_image, read_image_box, read_label_image_for, read_mask, read_mask_for, ReadOptions,
 };
@@ -27,6 +28,11 @@ pub struct ExtractArgs {
     /// case (`--image t1c=T1C.nii.gz --image adc=ADC.nii.gz`): features are then prefixed by modality.
     #[arg(long, required = true)]
     pub image: Vec<String>,
+    /// The SeriesInstanceUID of the DICOM series to read when the `--image` folder holds several: the same
+    /// as `--image FOLDER#UID` (which also works for each image of a multi-sequence case, and in batch
+    /// manifests).
+    #[arg(long)]
+    pub series: Option<String>,
     /// The label image; the ROI is the voxels equal to the label. Or a DICOM SEG (the ROI is segment
     /// number `label`) or RTSTRUCT file (the ROI numbered `label`), placed on the image's grid.
     #[arg(long)]
@@ -90,8 +96,11 @@ pub fn as_input_error(e: Error) -> Error {
 }
 
 fn run_in_pool(args: ExtractArgs) -> Result<()> {
-    let images: Vec<(Option<String>, PathBuf)> =
+    let mut images: Vec<(Option<String>, PathBuf)> =
         args.image.iter().map(|a| split_image_arg(a)).collect();
+    if let Some(uid) = &args.series {
+        images = vec![choose_series(images, uid)?];
+    }
     let multi = images.iter().any(|(m, _)| m.is_some());
     if multi && images.iter().any(|(m, _)| m.is_none()) {
         return Err(Error::new(
@@ -130,12 +139,17 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
     // A DICOM SEG or RTSTRUCT mask is placed on the image's grid, so the image is read first.
     let dicom_mask = dicom::is_dicom_mask(&args.mask);
     let mut timings = Timings::default();
+    if !multi && Diagnostics::wanted(extractor.default_settings()) {
+        return extract_with_diagnostics(&args, &images[0].1, extractor.default_settings());
+    }
     if !multi {
         let single = Extractor::new(extractor.default_settings().clone());
         if single.needs_only_roi_box() && !dicom_mask {
             // Only the ROI's box of the image is needed: read the mask first, then that box.
             let (_, path) = &images[0];
-            std::fs::File::open(path).map_err(|e| {
+            // For `FOLDER#UID`, the folder.
+            let probe = dicom::split_series_path(path).map_or_else(|| path.clone(), |(f, _)| f);
+            std::fs::File::open(&probe).map_err(|e| {
                 Error::new(
                     ErrorKind::Io,
                     format!("cannot read '{}': {e}", path.display()),
@@ -194,17 +208,85 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
     finish(&args, &timings, features)
 }
 
+/// The one `--image` as the series `uid` of its folder (`FOLDER#UID`).
+fn choose_series(
+    images: Vec<(Option<String>, PathBuf)>,
+    uid: &str,
+) -> Result<(Option<String>, PathBuf)> {
+    let invalid = |m: String| Error::new(ErrorKind::InvalidArgument, m);
+    let [(modality, path)] = <[_; 1]>::try_from(images).map_err(|_| {
+        invalid(
+            "--series: give one --image; for several, name each series as MODALITY=FOLDER#UID"
+                .into(),
+        )
+    })?;
+    if uid.is_empty() || uid.len() > 64 || !uid.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(invalid(format!(
+            "--series '{uid}': a SeriesInstanceUID is 1 to 64 digits and dots"
+        )));
+    }
+    if !path.is_dir() {
+        return Err(invalid(format!(
+            "--series: --image '{}' is not a folder (a DICOM folder is needed to choose a series in)",
+            path.display()
+        )));
+    }
+    Ok((modality, dicom::series_path(&path, uid)))
+}
+
+/// One image with PyRadiomics' `diagnostics_*` entries (`additionalInfo`): they describe the whole image
+/// and label image, so both are read whole.
+fn extract_with_diagnostics(
+    args: &ExtractArgs,
+    path: &std::path::Path,
+    settings: &radiomics::Settings,
+) -> Result<()> {
+    let mut timings = Timings::default();
+    let image = timings.time("load image", || {
+        read_image(path).map_err(|e| e.context("--image"))
+    })?;
+    let labels = timings.time("load mask", || {
+        read_label_image_for(&args.mask, settings.params().label, Some(path), &image)
+            .map_err(|e| e.context("--mask"))
+    })?;
+    let mask = timings.time("mask", || {
+        radiomics::extract::select_label(&labels, settings.params().label)
+            .map_err(|e| e.context(format!("--mask '{}'", args.mask.display())))
+    })?;
+    let features = Extractor::new(settings.clone())
+        .extract_mask_timed(&image, mask, &mut |_| true, &mut timings)
+        .map_err(as_input_error)?;
+    let diagnostics = timings
+        .time("diagnostics", || {
+            Diagnostics::compute(settings, &image, &labels)
+        })
+        .map_err(as_input_error)?;
+    write_features(args, &timings, &features, Some(&diagnostics))
+}
+
 /// Prints the timings (when asked) and writes the features.
 fn finish(args: &ExtractArgs, timings: &Timings, features: radiomics::Features) -> Result<()> {
+    write_features(args, timings, &features, None)
+}
+
+/// Prints the timings (when asked) and the warnings, and writes the diagnostics (if any) and features.
+fn write_features(
+    args: &ExtractArgs,
+    timings: &Timings,
+    features: &radiomics::Features,
+    diagnostics: Option<&Diagnostics>,
+) -> Result<()> {
     if args.timing {
         print_timings(timings);
     }
     for w in features.warnings() {
         eprintln!("radiomics: warning: {w}");
     }
-    let text = match args.format {
-        Format::Csv => features.to_csv(),
-        Format::Json => features.to_json() + "\n",
+    let text = match (args.format, diagnostics) {
+        (Format::Csv, None) => features.to_csv(),
+        (Format::Json, None) => features.to_json() + "\n",
+        (Format::Csv, Some(d)) => radiomics::diagnostics::to_csv(d, features),
+        (Format::Json, Some(d)) => radiomics::diagnostics::to_json(d, features) + "\n",
     };
     write_output(args.out.as_deref(), &text)
 }

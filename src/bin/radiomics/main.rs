@@ -11,6 +11,7 @@ mod demo;
 mod dti;
 mod extract;
 mod learn;
+mod pybatch;
 mod voxel;
 
 /// Radiomics features (PyRadiomics-compatible) and models, from the command line.
