@@ -155,7 +155,7 @@ fn onto_mask_grid(image: &Image, mask: &Image, settings: &Settings) -> Result<Im
         Err(_) => {
             // The image must cover the ROI it is resampled for (an empty or absent label is reported by
             // the extraction itself).
-            if let Some(bb) = crate::extract::select_label(mask, p.label)
+            if let Some(bb) = crate::preprocess::label::select_label(mask, p.label)
                 .ok()
                 .and_then(|m| m.bounding_box())
             {

@@ -24,21 +24,28 @@
 //!   yields NaN for some features and fails in discretisation for others).
 //! - Features of a class enabled by name come out in registry order, not in the order they were listed.
 
-use ndarray::{s, ArrayView3};
+use ndarray::ArrayView3;
 use rayon::prelude::*;
 
 use crate::progress::Tracker;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape, shape2d, FeatureClass};
 use crate::filters;
 use crate::image::io::DataType;
 use crate::image::{check_same_grid, BoundingBox, Image, Mask};
-use crate::preprocess::discretise::{self, discretise_in, Precision};
-use crate::preprocess::resample::{
-    resample_grid, resample_image_and_mask, resample_mask, Interpolator,
+use crate::preprocess::discretise::{discretise_in, Precision};
+use crate::preprocess::resample::{resample_grid, resample_image_and_mask, Interpolator};
+use crate::preprocess::roi::{
+    check_finite, check_texture_memory, check_volume, correct_mask, crop3, crop_mask, dim3,
 };
-use crate::settings::{ImageType, Params, ResegmentMode, Selection, Settings};
+use crate::settings::{ImageType, Params, Selection, Settings};
+
+// The stages, where they have been public API.
+pub use crate::preprocess::label::select_label;
+pub use crate::preprocess::normalise::normalize;
+pub use crate::preprocess::resegment::resegment;
+pub use crate::preprocess::roi::check_roi;
 
 /// An ordered list of named feature values, as PyRadiomics returns them, with the warnings raised while
 /// computing them (a skipped LoG sigma, a NaN feature, an option that had no effect).
@@ -549,300 +556,6 @@ fn warn_of_nan_features(features: &mut Features) {
         message.push_str(&format!(" and {} more", nan.len() - SHOWN));
     }
     features.warn(message);
-}
-
-/// The mask of `label` in `labels`, with PyRadiomics' checks: something is segmented, and `label` is one
-/// of the labels present (the error lists them).
-pub fn select_label(labels: &Image, label: i64) -> Result<Mask> {
-    let (mask, found) = Mask::from_labels_found(labels, label)?;
-    if found {
-        return Ok(mask);
-    }
-    let mut present: Vec<i64> = labels
-        .data()
-        .iter()
-        .filter(|&&v| v != 0.0)
-        .map(|&v| v as i64)
-        .collect();
-    present.sort_unstable();
-    present.dedup();
-    if present.is_empty() {
-        return Err(Error::empty_roi(
-            "the mask is empty: no voxel is labelled (nothing is segmented)",
-        ));
-    }
-    let shown: Vec<String> = present.iter().take(20).map(i64::to_string).collect();
-    Err(Error::empty_roi(format!(
-        "label {label} is not present in the mask; labels present: {}{}",
-        shown.join(", "),
-        if present.len() > 20 { ", ..." } else { "" }
-    )))
-}
-
-/// PyRadiomics' `checkMask`: the ROI's bounding box, after checking that it extends over at least
-/// `minimumROIDimensions` dimensions and has more than `minimumROISize` voxels.
-pub fn check_roi(mask: &Mask, p: &Params) -> Result<BoundingBox> {
-    let bb = mask
-        .bounding_box()
-        .ok_or_else(|| Error::empty_roi(format!("label {} is not present in the mask", p.label)))?;
-    let ndims = bb.shape().iter().filter(|&&n| n > 1).count();
-    if ndims == 0 {
-        return Err(Error::empty_roi(
-            "the ROI is a single voxel; features cannot be computed from one voxel",
-        ));
-    }
-    if ndims < p.minimum_roi_dimensions {
-        return Err(Error::empty_roi(format!(
-            "the ROI extends over {ndims} dimension(s), fewer than minimumROIDimensions = {}",
-            p.minimum_roi_dimensions
-        )));
-    }
-    if let Some(min) = p.minimum_roi_size {
-        let n = mask.count();
-        if n <= min {
-            return Err(Error::empty_roi(format!(
-                "the ROI has {n} voxels; more than minimumROISize = {min} are needed"
-            )));
-        }
-    }
-    Ok(bb)
-}
-
-pub(crate) fn dim3<T>(a: ArrayView3<'_, T>) -> [usize; 3] {
-    let (z, y, x) = a.dim();
-    [z, y, x]
-}
-
-fn crop3<'a, T>(a: ArrayView3<'a, T>, bb: &BoundingBox) -> ArrayView3<'a, T> {
-    a.slice_move(s![
-        bb.lower[0]..=bb.upper[0],
-        bb.lower[1]..=bb.upper[1],
-        bb.lower[2]..=bb.upper[2]
-    ])
-}
-
-pub(crate) fn crop_mask(mask: &Mask, bb: &BoundingBox) -> Result<Mask> {
-    Mask::from_array(
-        crop3(mask.roi(), bb).to_owned(),
-        mask.geometry().cropped(bb),
-    )
-}
-
-/// ITK's `Normalize` (mean and sample SD of the whole image, sums compensated), then clipping at
-/// ± `outliers` and scaling, as PyRadiomics' `normalizeImage`.
-pub fn normalize(image: &Image, scale: f64, outliers: Option<f64>) -> Result<Image> {
-    let data = image.data();
-    let n = data.len() as f64;
-    let (mut sum, mut c1) = (0.0f64, 0.0f64);
-    let (mut sq, mut c2) = (0.0f64, 0.0f64);
-    for &v in data.iter() {
-        // Kahan summation, as ITK's CompensatedSummation.
-        let y = v - c1;
-        let t = sum + y;
-        c1 = (t - sum) - y;
-        sum = t;
-        let y = v * v - c2;
-        let t = sq + y;
-        c2 = (t - sq) - y;
-        sq = t;
-    }
-    let mean = sum / n;
-    let var = (sq - sum * sum / n) / (n - 1.0);
-    let sd = var.sqrt();
-    if !(sd.is_finite() && sd > 0.0) {
-        return Err(Error::invalid(
-            "normalize: the image is constant (or not finite); it cannot be z-scored",
-        ));
-    }
-    // ITK applies (v + shift) · scale with scale = 1/σ: a product with the reciprocal, not a division,
-    // which decides on which side of a bin edge a value falls.
-    let scale_sd = 1.0 / sd;
-    let out = data.mapv(|v| {
-        let mut z = (v - mean) * scale_sd;
-        if let Some(o) = outliers {
-            z = z.clamp(-o, o);
-        }
-        z * scale
-    });
-    Image::new(out, *image.geometry())
-}
-
-/// PyRadiomics' `resegmentMask`: keeps the ROI voxels whose intensity lies in the range (read according to
-/// `mode`); fewer than two voxels left is an error.
-pub fn resegment(image: &Image, mask: &Mask, range: &[f64], mode: ResegmentMode) -> Result<Mask> {
-    let values: Vec<f64> = image
-        .data()
-        .iter()
-        .zip(mask.roi().iter())
-        .filter_map(|(&v, &m)| m.then_some(v))
-        .collect();
-    let mut sorted = range.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    // On a float32 image numpy keeps the thresholds in float32 (a Python float meeting a float32 scalar
-    // or array is cast to it), and the mean and SD of sigma mode are float32 reductions.
-    let single = image.pixel_type() == Some(DataType::F32);
-    let thresholds: Vec<f64> = if single {
-        let v32: Vec<f32> = values.iter().map(|&v| v as f32).collect();
-        match mode {
-            ResegmentMode::Absolute => sorted.iter().map(|&t| t as f32 as f64).collect(),
-            ResegmentMode::Relative => {
-                let max = v32.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                sorted.iter().map(|&t| (max * t as f32) as f64).collect()
-            }
-            ResegmentMode::Sigma => {
-                let (mean, sd) = crate::numeric::mean_std_f32(&v32);
-                sorted
-                    .iter()
-                    .map(|&t| (mean + sd * t as f32) as f64)
-                    .collect()
-            }
-        }
-    } else {
-        match mode {
-            ResegmentMode::Absolute => sorted,
-            ResegmentMode::Relative => {
-                let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                sorted.iter().map(|t| max * t).collect()
-            }
-            ResegmentMode::Sigma => {
-                let mean = crate::numeric::mean(&values);
-                let sd = crate::numeric::central_moment(&values, 2).sqrt();
-                sorted.iter().map(|t| mean + sd * t).collect()
-            }
-        }
-    };
-    let lo = thresholds[0];
-    let hi = thresholds.get(1).copied();
-    let roi = ndarray::Zip::from(image.data())
-        .and(mask.roi())
-        .map_collect(|&v, &m| m && v >= lo && hi.is_none_or(|h| v <= h));
-    let kept = roi.iter().filter(|&&b| b).count();
-    if kept <= 1 {
-        return Err(Error::empty_roi(format!(
-            "re-segmentation to {thresholds:?} left {kept} voxel(s) in the ROI; at least 2 are needed"
-        )));
-    }
-    Mask::from_array(roi, *mask.geometry())
-}
-
-/// The limits `maxVoxels` and `maxMemoryMB` on a volume of `size` voxels (x, y, z) held as `f64`.
-pub(crate) fn check_volume(what: &str, size: [usize; 3], p: &Params) -> Result<()> {
-    let voxels = size[0]
-        .checked_mul(size[1])
-        .and_then(|v| v.checked_mul(size[2]));
-    let fits = voxels.is_some_and(|v| {
-        v <= p.max_voxels && v.checked_mul(8).is_some_and(|b| b <= p.max_memory_bytes())
-    });
-    if fits {
-        Ok(())
-    } else {
-        Err(Error::new(
-            ErrorKind::LimitExceeded,
-            format!(
-                "{what} of {}x{}x{} voxels exceeds the limits of {} voxels (setting maxVoxels) or {} MiB (setting maxMemoryMB)",
-                size[0], size[1], size[2], p.max_voxels, p.max_memory_mb
-            ),
-        ))
-    }
-}
-
-/// The limit `maxMemoryMB` on the texture matrices of the classes in `wanted`: levels × levels × angles
-/// (GLCM), levels × longest run × angles (GLRLM) and levels × largest zone (GLSZM; a zone is at most as
-/// large as its level's voxel count), each of `f64`. Checked before any is allocated.
-fn check_texture_memory(
-    grey: &discretise::GreyLevels,
-    wanted: &[&(FeatureClass, Selection)],
-    p: &Params,
-) -> Result<()> {
-    let mut counts = vec![0usize; grey.max_level as usize + 1];
-    for &l in grey.levels.iter().filter(|&&l| l > 0) {
-        counts[l as usize] += 1;
-    }
-    let n = counts.iter().filter(|&&c| c > 0).count();
-    let largest_zone = counts.iter().copied().max().unwrap_or(0);
-    let (sz, sy, sx) = grey.levels.dim();
-    let t = &p.texture;
-    let count = |bidirectional| {
-        crate::features::texture::count_angles_within(
-            [sz, sy, sx],
-            &t.distances,
-            t.plane(),
-            bidirectional,
-        )
-    };
-    crate::limits::check_texture_work(wanted, count(true), sz * sy * sx, &t.distances)?;
-    let angles = usize::try_from(count(false)).unwrap_or(usize::MAX).max(1);
-    let longest = sz.max(sy).max(sx);
-    for (class, _) in wanted {
-        let cells = match class {
-            FeatureClass::Glcm => n.checked_mul(n).and_then(|c| c.checked_mul(angles)),
-            FeatureClass::Glrlm => n.checked_mul(longest).and_then(|c| c.checked_mul(angles)),
-            FeatureClass::Glszm => (grey.max_level as usize).checked_mul(largest_zone),
-            _ => continue,
-        };
-        let bytes = cells.and_then(|c| c.checked_mul(8));
-        if bytes.is_none_or(|b| b > p.max_memory_bytes()) {
-            return Err(Error::new(
-                ErrorKind::LimitExceeded,
-                format!(
-                    "the {} matrix of {n} grey levels would take {} MiB, more than the limit of {} MiB (setting maxMemoryMB; fewer levels with a larger binWidth or a smaller binCount)",
-                    class.name(),
-                    bytes.map_or("more than 2^64 bytes".into(), |b| (b >> 20).to_string()),
-                    p.max_memory_mb
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
-pub(crate) fn check_finite(image: &Image, mask: &Mask, bb: &BoundingBox) -> Result<()> {
-    let img = crop3(image.data(), bb);
-    let roi = crop3(mask.roi(), bb);
-    let bad = ndarray::Zip::indexed(img)
-        .and(roi)
-        .fold(None, |found, idx, &v, &m| {
-            found.or_else(|| (m && !v.is_finite()).then_some((idx, v)))
-        });
-    if let Some(((z, y, x), v)) = bad {
-        return Err(Error::invalid(format!(
-            "the image holds {v} inside the ROI at voxel (x={}, y={}, z={}); intensities must be finite",
-            x + bb.lower[2],
-            y + bb.lower[1],
-            z + bb.lower[0]
-        )));
-    }
-    Ok(())
-}
-
-/// PyRadiomics' `correctMask`: a mask on another grid is resampled onto the image's (nearest neighbour).
-/// A mask that already fits is returned as it is.
-pub(crate) fn correct_mask(image: &Image, mask: Mask) -> Result<Mask> {
-    if check_same_grid(
-        (image.geometry(), image.size()),
-        (mask.geometry(), mask.size()),
-        1e-6,
-    )
-    .is_ok()
-    {
-        return Ok(mask);
-    }
-    if let Some(bb) = mask.bounding_box() {
-        crate::image::overlap::check_roi_inside(
-            image.geometry(),
-            image.size(),
-            mask.geometry(),
-            &bb,
-        )
-        .map_err(|e| e.context("correctMask"))?;
-    }
-    let roi = resample_mask(&mask, image.geometry(), image.size());
-    if !roi.iter().any(|&b| b) {
-        return Err(Error::empty_roi(
-            "correctMask: the ROI does not overlap the image once resampled onto its grid",
-        ));
-    }
-    Mask::from_array(roi, *image.geometry())
 }
 
 /// Named derived images.

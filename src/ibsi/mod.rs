@@ -58,6 +58,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::extract::Features;
 use crate::image::{Image, Mask};
+use crate::preprocess::roi::crop3;
 use stages::{Discretisation, Interpolation};
 use texture::{Aggregation, Grey, ZoneAggregation};
 
@@ -420,20 +421,13 @@ fn process(image: &Image, mask: &Mask, s: &IbsiSettings) -> Result<Processed> {
     let radius = 10.0 * (3.0 / (4.0 * std::f64::consts::PI)).cbrt();
     let (data, roi, new_spacing, grid_size) = match &s.interpolation {
         None => {
-            let margin: Vec<usize> = (0..3)
-                .map(|k| (radius / spacing[2 - k]).ceil() as usize + 1)
-                .collect();
+            let margin: [usize; 3] =
+                std::array::from_fn(|k| (radius / spacing[2 - k]).ceil() as usize + 1);
             let dim = [size[2], size[1], size[0]];
-            let lo: Vec<usize> = (0..3)
-                .map(|k| bb.lower[k].saturating_sub(margin[k]))
-                .collect();
-            let hi: Vec<usize> = (0..3)
-                .map(|k| (bb.upper[k] + margin[k]).min(dim[k] - 1))
-                .collect();
-            let cut = s![lo[0]..=hi[0], lo[1]..=hi[1], lo[2]..=hi[2]];
+            let region = crate::filters::filter_region(&bb, margin, dim, false);
             (
-                image.data().slice(cut).to_owned(),
-                mask.roi().slice(cut).to_owned(),
+                crop3(image.data(), &region).to_owned(),
+                crop3(mask.roi(), &region).to_owned(),
                 spacing,
                 size,
             )

@@ -2,6 +2,9 @@
 //! interpolation to a centre-aligned grid, intensity rounding, ROI interpolation with a partial-volume
 //! threshold, range re-segmentation, outlier filtering and discretisation (fixed bin number, fixed bin
 //! size with its bin origin).
+//!
+//! Range re-segmentation and outlier filtering are the shared stages of [`crate::preprocess::resegment`],
+//! re-exported here; the others are IBSI's own (see the table in [`crate::preprocess`]).
 
 use ndarray::{Array3, ArrayView3, Axis};
 
@@ -153,39 +156,8 @@ pub fn threshold_roi(interpolated: ArrayView3<'_, f64>, delta: f64) -> Array3<bo
     interpolated.mapv(|v| v >= delta - 1e-9)
 }
 
-/// Range re-segmentation (manual USB3): keeps the ROI voxels with intensity in [lo, hi] (`hi` = None:
-/// [lo, ∞)).
-pub fn resegment_range(
-    image: ArrayView3<'_, f64>,
-    roi: ArrayView3<'_, bool>,
-    lo: f64,
-    hi: Option<f64>,
-) -> Array3<bool> {
-    ndarray::Zip::from(image)
-        .and(roi)
-        .map_collect(|&v, &m| m && v >= lo && hi.is_none_or(|h| v <= h))
-}
-
-/// Intensity outlier filtering (manual 7ACA): keeps the ROI voxels within μ ± nσ of the ROI's own mean
-/// and (population) standard deviation.
-pub fn filter_outliers(
-    image: ArrayView3<'_, f64>,
-    roi: ArrayView3<'_, bool>,
-    n: f64,
-) -> Array3<bool> {
-    let values: Vec<f64> = image
-        .iter()
-        .zip(roi.iter())
-        .filter_map(|(&v, &m)| m.then_some(v))
-        .collect();
-    let count = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / count;
-    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / count).sqrt();
-    let (lo, hi) = (mean - n * sd, mean + n * sd);
-    ndarray::Zip::from(image)
-        .and(roi)
-        .map_collect(|&v, &m| m && v >= lo && v <= hi)
-}
+// Range re-segmentation (manual USB3) and outlier filtering (manual 7ACA) are the shared stages.
+pub use crate::preprocess::resegment::{filter_outliers, in_range as resegment_range};
 
 /// A discretisation of the intensity mask.
 #[derive(Debug, Clone, Copy, PartialEq)]

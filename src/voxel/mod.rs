@@ -50,12 +50,13 @@ mod kernel;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::extract::{
-    check_finite, check_roi, check_volume, correct_mask, derive_images, dim3, normalize, resegment,
-    select_label, Extractor, Progress,
-};
+use crate::extract::{derive_images, Extractor, Progress};
 use crate::image::{check_same_grid, Image, Mask};
+use crate::preprocess::label::select_label;
+use crate::preprocess::normalise::normalize;
 use crate::preprocess::resample::{resample_grid, resample_image_and_mask, Interpolator};
+use crate::preprocess::resegment::resegment;
+use crate::preprocess::roi::{check_finite, check_roi, check_volume, correct_mask, dim3};
 
 /// The largest `kernelRadius` accepted: a kernel wider than any image is of no use, and the bound keeps
 /// every index computation far from overflow.
@@ -248,7 +249,7 @@ pub fn extract_mask_maps_with(
     } else if p.pre_crop {
         let bb = extractor.roi_box(&mask)?;
         let cropped_image = image.crop(&bb)?;
-        let cropped_mask = crate::extract::crop_mask(&mask, &bb)?;
+        let cropped_mask = crate::preprocess::roi::crop_mask(&mask, &bb)?;
         image = std::borrow::Cow::Owned(cropped_image);
         cropped_mask
     } else {

@@ -55,7 +55,7 @@ impl ReadOptions {
 }
 
 /// The ROI `label` of a label image file, read without holding the whole label image as `f64` for NIfTI
-/// files (other formats are read whole, then selected). Errors as [`crate::extract::select_label`].
+/// files (other formats are read whole, then selected). Errors as [`crate::preprocess::label::select_label`].
 pub fn read_mask(path: impl AsRef<Path>, label: i64) -> Result<crate::image::Mask> {
     let path = path.as_ref();
     let name = path
@@ -65,7 +65,7 @@ pub fn read_mask(path: impl AsRef<Path>, label: i64) -> Result<crate::image::Mas
     if name.ends_with(".nii") || name.ends_with(".nii.gz") {
         nifti::read_nifti_mask(path, label)
     } else {
-        crate::extract::select_label(&read_image(path)?, label)
+        crate::preprocess::label::select_label(&read_image(path)?, label)
     }
 }
 

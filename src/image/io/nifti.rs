@@ -334,7 +334,7 @@ pub fn read_nifti_box(
 }
 
 /// The ROI `label` of a 3D NIfTI label image, decoded straight into a mask (one byte per voxel rather than
-/// an `f64` copy of the label image). Errors as [`crate::extract::select_label`]: a non-integer value, an
+/// an `f64` copy of the label image). Errors as [`crate::preprocess::label::select_label`]: a non-integer value, an
 /// empty label image, or a label that is absent (naming the labels present).
 pub fn read_nifti_mask(path: impl AsRef<Path>, label: i64) -> Result<Mask> {
     let path = path.as_ref();
