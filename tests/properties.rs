@@ -284,7 +284,10 @@ fn most_generated_documents_are_accepted() {
     }
     assert!(accepted >= 120, "{accepted} of 200 accepted");
     // And many have an option without effect, whose removal the property compares.
-    assert!(warned >= 40, "{warned} of {accepted} with an option without effect");
+    assert!(
+        warned >= 40,
+        "{warned} of {accepted} with an option without effect"
+    );
 }
 
 proptest! {
