@@ -56,7 +56,7 @@
  * ever removed or changed. A program built against ABI `n` runs with any library whose
  * `rad_abi_version()` is at least `n`.
  */
-#define RAD_ABI_VERSION 5
+#define RAD_ABI_VERSION 6
 
 /**
  * What a fallible function of the C API returned. `RAD_OK` (0) is success; every other value names one
@@ -332,6 +332,22 @@ RAD_API const char *rad_last_error_message(void);
  * `RAD_FORMAT` when it is not a readable image. Thread-safe.
  */
 RAD_API rad_status rad_image_load(const char *path, rad_image **out);
+
+/**
+ * Reads the DICOM image series `series_uid` (its SeriesInstanceUID) from the folder `folder`, for a folder
+ * holding several series (`rad_image_load` refuses such a folder, listing its series). The volume is
+ * built as `rad_image_load` builds a series (LPS world coordinates). Passing the path `FOLDER#UID` to
+ * `rad_image_load` (or as an image path of `rad_extract_case_files`) chooses the same series.
+ *
+ * `folder` and `series_uid` are NUL-terminated UTF-8 strings; `series_uid` is 1 to 64 digits and dots.
+ * On success `*out` receives a new image, owned by the caller and freed with `rad_image_free`; on failure
+ * `*out` is left as it was.
+ *
+ * Returns `RAD_OK`; `RAD_INVALID_ARGUMENT` for a NULL argument, a `series_uid` that is not a UID, or a
+ * UID the folder does not hold (the message lists the series it holds); `RAD_IO` when `folder` is not a
+ * folder that can be read; `RAD_FORMAT` when the series is not a readable image. Thread-safe.
+ */
+RAD_API rad_status rad_image_load_series(const char *folder, const char *series_uid, rad_image **out);
 
 /**
  * Makes an image from voxels in the caller's memory. The voxels are **copied** (converted to double):

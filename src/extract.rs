@@ -234,8 +234,8 @@ impl Extractor {
         self.extract_with_progress(image, labels, &mut |_| true)
     }
 
-    /// As [`extract`](Self::extract), reporting progress; stops with [`ErrorKind::Cancelled`] when
-    /// `progress` returns false.
+    /// As [`extract`](Self::extract), reporting progress; stops with
+    /// [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled) when `progress` returns false.
     pub fn extract_with_progress(
         &self,
         image: &Image,

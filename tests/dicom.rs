@@ -540,3 +540,377 @@ fn mutated_dicom_files_give_errors_not_panics() {
         "{images} images, {masks} masks, {errors} errors"
     );
 }
+
+/// Runs the command line with `args`: (exit code, standard output, standard error).
+fn run_cli(args: &[&std::ffi::OsStr]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_radiomics"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `FOLDER#UID`, `--series UID` and `rad_image_load_series` choose one series of a folder holding two;
+/// the error for the folder alone lists both and says how to choose.
+#[test]
+fn a_series_uid_chooses_a_series_in_a_folder() {
+    use radiomics::capi::{rad_image_free, rad_image_load_series, rad_image_size, rad_status};
+    use std::ffi::{CString, OsStr};
+    let dir = require_generated!();
+    let two = dir.join("bad/two_series");
+    let small = dir.join("bad/small");
+    let seg = dir.join("bad/small_seg.dcm");
+    let all = dicom::list_series(&two).unwrap();
+    assert_eq!(all.len(), 2);
+    let wanted = all.iter().find(|s| s.files == 21).unwrap().uid.clone();
+    let other = all.iter().find(|s| s.files == 3).unwrap().uid.clone();
+    let err = read_image(&two).unwrap_err();
+    for needle in [wanted.as_str(), other.as_str(), "#UID", "--series UID"] {
+        assert!(err.message().contains(needle), "'{needle}' not in: {err}");
+    }
+    // The series chosen is the series alone in its folder, voxel for voxel.
+    let reference = read_image(&small).unwrap();
+    for chosen in [
+        read_image(dicom::series_path(&two, &wanted)).unwrap(),
+        dicom::read_series_uid(&two, &wanted).unwrap(),
+    ] {
+        assert_eq!(chosen.data(), reference.data());
+        assert_eq!(chosen.geometry(), reference.geometry());
+    }
+    assert_eq!(
+        read_image(dicom::series_path(&two, &other)).unwrap().size()[2],
+        3
+    );
+    // A UID the folder does not hold: the caller's mistake, listing what it holds.
+    for e in [
+        read_image(dicom::series_path(&two, "1.2.3")).unwrap_err(),
+        dicom::read_series_uid(&two, "1.2.3").unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+        assert!(
+            e.message().contains("no DICOM image series 1.2.3") && e.message().contains(&wanted),
+            "{e}"
+        );
+    }
+    let e = dicom::read_series_uid(&two, "x1").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+
+    // The command line: --series and FOLDER#UID give the features of the series alone.
+    let os = |p: &Path| p.as_os_str().to_owned();
+    let extract = |image: &OsStr, extra: &[&str]| {
+        let mut args: Vec<std::ffi::OsString> =
+            vec!["extract".into(), "--image".into(), image.into()];
+        args.extend(extra.iter().map(|a| a.into()));
+        args.extend(["--mask".into(), os(&seg), "--label".into(), "1".into()]);
+        let refs: Vec<&OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        run_cli(&refs)
+    };
+    let (code, want, err) = extract(small.as_os_str(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(want.lines().count() > 100, "{want}");
+    let (code, got, err) = extract(two.as_os_str(), &["--series", &wanted]);
+    assert_eq!((code, got.as_str()), (0, want.as_str()), "{err}");
+    let (code, got, err) = extract(dicom::series_path(&two, &wanted).as_os_str(), &[]);
+    assert_eq!((code, got.as_str()), (0, want.as_str()), "{err}");
+    let (code, _, err) = extract(two.as_os_str(), &[]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("--series UID"), "{err}");
+    for (series, needle) in [
+        ("1.2.3", "no DICOM image series 1.2.3"),
+        ("abc", "digits and dots"),
+    ] {
+        let (code, _, err) = extract(two.as_os_str(), &["--series", series]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(needle), "{err}");
+    }
+    let (code, _, err) = extract(seg.as_os_str(), &["--series", &wanted]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a folder"), "{err}");
+
+    // The C API.
+    let folder = CString::new(two.to_str().unwrap()).unwrap();
+    let uid = CString::new(wanted.as_str()).unwrap();
+    let mut img = std::ptr::null_mut();
+    assert_eq!(
+        rad_image_load_series(folder.as_ptr(), uid.as_ptr(), &mut img),
+        rad_status::RadOk
+    );
+    let mut size = [0usize; 3];
+    assert_eq!(rad_image_size(img, size.as_mut_ptr()), rad_status::RadOk);
+    assert_eq!(size, reference.size());
+    rad_image_free(img);
+    let unknown = CString::new("1.2.3").unwrap();
+    let mut none = std::ptr::null_mut();
+    assert_eq!(
+        rad_image_load_series(folder.as_ptr(), unknown.as_ptr(), &mut none),
+        rad_status::RadInvalidArgument
+    );
+    assert_eq!(
+        rad_image_load_series(folder.as_ptr(), std::ptr::null(), &mut none),
+        rad_status::RadInvalidArgument
+    );
+    assert!(none.is_null());
+}
+
+/// `predict`, `bench` and the C API's case function read a DICOM series with a SEG mask: the same
+/// probability and features as from the equivalent NIfTI files.
+#[test]
+fn predict_bench_and_the_c_api_read_a_series_with_a_seg_mask() {
+    use radiomics::capi::{
+        rad_extract_case_files, rad_features_free, rad_features_to_csv, rad_status, rad_string_free,
+    };
+    use std::ffi::{CStr, CString, OsStr};
+    let dir = require_generated!();
+    let (series, seg) = (dir.join("ct"), dir.join("ct_seg.dcm"));
+    let (image, label) = (nifti("lung1_image.nii.gz"), nifti("lung1_label.nii.gz"));
+    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dicom-predict");
+    std::fs::create_dir_all(&work).unwrap();
+
+    // A model over three first-order features of a `ct` modality, trained on a small made-up table.
+    let params = work.join("params.yaml");
+    std::fs::write(
+        &params,
+        "featureClass:\n  firstorder: [Mean, Energy, Variance]\n",
+    )
+    .unwrap();
+    let mut table = String::from(
+        "case_id,label,ct_original_firstorder_Mean,ct_original_firstorder_Energy,ct_original_firstorder_Variance\n",
+    );
+    for i in 0..24 {
+        let y = i % 2;
+        let t = i as f64;
+        table += &format!(
+            "c{i},{y},{},{},{}\n",
+            -400.0 + 300.0 * y as f64 + 37.0 * (t * 0.7).sin(),
+            1.0e9 + 2.0e8 * (t * 1.3).cos(),
+            5.0e4 + 1.0e4 * y as f64 + 3.0e3 * (t * 0.9).sin()
+        );
+    }
+    let table_path = work.join("table.csv");
+    std::fs::write(&table_path, table).unwrap();
+    let model = work.join("model.json");
+    let s = |p: &Path| p.as_os_str().to_owned();
+    let train: Vec<std::ffi::OsString> = vec![
+        "train".into(),
+        "--table".into(),
+        s(&table_path),
+        "--patient-column".into(),
+        "".into(),
+        "--params".into(),
+        format!("ct={}", params.display()).into(),
+        "--selector".into(),
+        "anova".into(),
+        "--classifier".into(),
+        "logistic".into(),
+        "--k".into(),
+        "2".into(),
+        "--folds".into(),
+        "3".into(),
+        "--out".into(),
+        s(&model),
+    ];
+    let (code, _, err) = run_cli(&train.iter().map(|a| a.as_os_str()).collect::<Vec<_>>());
+    assert_eq!(code, 0, "train: {err}");
+    let predict = |img: &Path, mask: &Path| {
+        let args: Vec<std::ffi::OsString> = vec![
+            "predict".into(),
+            "--model".into(),
+            s(&model),
+            "--image".into(),
+            format!("ct={}", img.display()).into(),
+            "--mask".into(),
+            s(mask),
+        ];
+        let (code, out, err) = run_cli(&args.iter().map(|a| a.as_os_str()).collect::<Vec<_>>());
+        assert_eq!(code, 0, "predict {}: {err}", img.display());
+        let line = out.lines().nth(1).unwrap().to_string();
+        line.split(',').nth(1).unwrap().parse::<f64>().unwrap()
+    };
+    let (p_dicom, p_nifti) = (predict(&series, &seg), predict(&image, &label));
+    assert!(
+        (p_dicom - p_nifti).abs() <= 1e-9 && p_nifti > 0.0 && p_nifti < 1.0,
+        "{p_dicom} vs {p_nifti}"
+    );
+
+    // bench reads the same inputs.
+    let (code, out, err) = run_cli(&[
+        OsStr::new("bench"),
+        OsStr::new("--image"),
+        series.as_os_str(),
+        OsStr::new("--mask"),
+        seg.as_os_str(),
+        OsStr::new("--params"),
+        params.as_os_str(),
+        OsStr::new("--repeat"),
+        OsStr::new("1"),
+    ]);
+    assert_eq!(code, 0, "bench: {err}");
+    assert!(err.contains("3 features"), "{err}");
+    assert!(out.trim().parse::<f64>().is_ok(), "{out}");
+
+    // The C API's case function: the features of the NIfTI files.
+    let case_csv = |img: &Path, mask: &Path| {
+        let name = CString::new("ct").unwrap();
+        let path = CString::new(img.to_str().unwrap()).unwrap();
+        let mask = CString::new(mask.to_str().unwrap()).unwrap();
+        let mut f = std::ptr::null_mut();
+        let st = rad_extract_case_files(
+            std::ptr::null(),
+            1,
+            [name.as_ptr()].as_ptr(),
+            [path.as_ptr()].as_ptr(),
+            std::ptr::null(),
+            mask.as_ptr(),
+            &mut f,
+        );
+        assert_eq!(st, rad_status::RadOk, "{}", img.display());
+        let mut text = std::ptr::null_mut();
+        assert_eq!(rad_features_to_csv(f, &mut text), rad_status::RadOk);
+        // SAFETY: a NUL-terminated string from the library, freed below.
+        let csv = unsafe { CStr::from_ptr(text) }
+            .to_str()
+            .unwrap()
+            .to_string();
+        rad_string_free(text);
+        rad_features_free(f);
+        csv
+    };
+    let parse = |csv: &str| -> Vec<(String, f64)> {
+        csv.lines()
+            .skip(1)
+            .map(|l| {
+                let (n, v) = l.rsplit_once(',').unwrap();
+                (n.to_string(), v.parse().unwrap_or(f64::NAN))
+            })
+            .collect()
+    };
+    let (ours, theirs) = (
+        parse(&case_csv(&series, &seg)),
+        parse(&case_csv(&image, &label)),
+    );
+    assert!(ours.len() > 100, "{} features", ours.len());
+    assert_eq!(ours.len(), theirs.len());
+    for ((n, a), (m, b)) in ours.iter().zip(&theirs) {
+        assert_eq!(n, m);
+        assert!(n.starts_with("ct_"), "{n}");
+        assert!(common::close(*a, *b, 1e-9), "{n}: {a} vs {b}");
+    }
+}
+
+/// A DICOM file (preamble, `DICM`, a file meta group of transfer syntax `ts`) around the data set `ds`.
+fn dicom_file(ts: &str, ds: &[u8]) -> Vec<u8> {
+    let uid = |s: &str| {
+        let mut v = s.as_bytes().to_vec();
+        if v.len() % 2 == 1 {
+            v.push(0);
+        }
+        v
+    };
+    let mut meta = Vec::new();
+    for (element, value) in [
+        (0x0002u16, uid("1.2.840.10008.5.1.4.1.1.2")),
+        (0x0010, uid(ts)),
+    ] {
+        meta.extend_from_slice(&0x0002u16.to_le_bytes());
+        meta.extend_from_slice(&element.to_le_bytes());
+        meta.extend_from_slice(b"UI");
+        meta.extend_from_slice(&(value.len() as u16).to_le_bytes());
+        meta.extend_from_slice(&value);
+    }
+    let mut out = vec![0u8; 128];
+    out.extend_from_slice(b"DICM");
+    out.extend_from_slice(&[0x02, 0x00, 0x00, 0x00, b'U', b'L', 4, 0]);
+    out.extend_from_slice(&(meta.len() as u32).to_le_bytes());
+    out.extend_from_slice(&meta);
+    out.extend_from_slice(ds);
+    out
+}
+
+/// An explicit VR little endian element with a 2-byte length.
+fn short_element(group: u16, element: u16, vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
+    let mut e = group.to_le_bytes().to_vec();
+    e.extend_from_slice(&element.to_le_bytes());
+    e.extend_from_slice(vr);
+    e.extend_from_slice(&(value.len() as u16).to_le_bytes());
+    e.extend_from_slice(value);
+    e
+}
+
+/// The fuzz target's finding: a file of a few hundred bytes whose elements declare values of gigabytes
+/// (an OB value, a sequence item, a pixel data fragment, a string) is a format error naming the element,
+/// refused before the parser reserves the declared length.
+#[test]
+fn declared_lengths_past_the_end_of_the_file_are_errors_not_allocations() {
+    use radiomics::image::io::{read_image_with, ReadOptions};
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dicom-declared-lengths");
+    std::fs::create_dir_all(&dir).unwrap();
+    let explicit = "1.2.840.10008.1.2.1";
+    let mut head = short_element(0x0008, 0x0060, b"CS", b"CT");
+    head.extend(short_element(0x0028, 0x0010, b"US", &4u16.to_le_bytes()));
+    head.extend(short_element(0x0028, 0x0011, b"US", &4u16.to_le_bytes()));
+    let with = |tail: &[u8]| {
+        let mut ds = head.clone();
+        ds.extend_from_slice(tail);
+        ds.extend_from_slice(&[0u8; 64]);
+        ds
+    };
+    let long = |group: u16, element: u16, vr: &[u8; 2], len: u32| {
+        let mut e = group.to_le_bytes().to_vec();
+        e.extend_from_slice(&element.to_le_bytes());
+        e.extend_from_slice(vr);
+        e.extend_from_slice(&[0, 0]);
+        e.extend_from_slice(&len.to_le_bytes());
+        e
+    };
+    let item = |len: u32| {
+        let mut e = vec![0xfe, 0xff, 0x00, 0xe0];
+        e.extend_from_slice(&len.to_le_bytes());
+        e
+    };
+    let ob = long(0x0009, 0x1010, b"OB", 1_200_000_000);
+    let mut in_item = long(0x0008, 0x1115, b"SQ", u32::MAX);
+    in_item.extend(item(3_000_000_000));
+    let mut fragment = long(0x7fe0, 0x0010, b"OB", u32::MAX);
+    fragment.extend(item(0));
+    fragment.extend(item(2_000_000_000));
+    let text = long(0x0008, 0x0119, b"UC", 4_000_000_000);
+    let cases: [(&str, &str, Vec<u8>, &str); 4] = [
+        ("ob.dcm", explicit, with(&ob), "element (0009,1010)"),
+        ("item.dcm", explicit, with(&in_item), "an item"),
+        (
+            "fragment.dcm",
+            "1.2.840.10008.1.2.4.50",
+            with(&fragment),
+            "an item",
+        ),
+        ("text.dcm", explicit, with(&text), "element (0008,0119)"),
+    ];
+    let options = ReadOptions {
+        max_voxels: 1 << 20,
+    };
+    for (name, ts, ds, needle) in cases {
+        let file = dir.join(name);
+        std::fs::write(&file, dicom_file(ts, &ds)).unwrap();
+        assert!(std::fs::metadata(&file).unwrap().len() < 1024);
+        let e = read_image_with(&file, &options).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Format, "{name}: {e}");
+        for n in [needle, "are left in the file", name] {
+            assert!(e.message().contains(n), "{name}: '{n}' not in: {e}");
+        }
+        // Listing a folder that holds it names it too.
+        let folder = dir.join(format!("{name}.d"));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::copy(&file, folder.join(name)).unwrap();
+        let e = read_image(&folder).unwrap_err();
+        assert!(e.message().contains("are left in the file"), "{name}: {e}");
+        assert!(!dicom::is_dicom_mask(&file));
+    }
+    // The unmodified head parses: only the declared lengths were at fault.
+    let file = dir.join("head.dcm");
+    std::fs::write(&file, dicom_file(explicit, &head)).unwrap();
+    assert_eq!(dicom::dicom_kind(&file).unwrap(), dicom::DicomKind::Image);
+}

@@ -270,6 +270,14 @@ public:
         return Image(p);
     }
 
+    /// Reads the DICOM series `series_uid` (its SeriesInstanceUID) of a folder holding several.
+    static Image load_series(const std::string &folder, const std::string &series_uid) {
+        detail::check_abi();
+        rad_image *p = nullptr;
+        detail::check(rad_image_load_series(folder.c_str(), series_uid.c_str(), &p));
+        return Image(p);
+    }
+
     /// Copies `dims[0] * dims[1] * dims[2]` voxels of type T, x fastest, with their geometry (x, y, z;
     /// direction row-major).
     template <typename T>

@@ -104,6 +104,34 @@ pub extern "C" fn rad_image_load(path: *const c_char, out: *mut *mut rad_image) 
     })
 }
 
+/// Reads the DICOM image series `series_uid` (its SeriesInstanceUID) from the folder `folder`, for a folder
+/// holding several series (`rad_image_load` refuses such a folder, listing its series). The volume is
+/// built as `rad_image_load` builds a series (LPS world coordinates). Passing the path `FOLDER#UID` to
+/// `rad_image_load` (or as an image path of `rad_extract_case_files`) chooses the same series.
+///
+/// `folder` and `series_uid` are NUL-terminated UTF-8 strings; `series_uid` is 1 to 64 digits and dots.
+/// On success `*out` receives a new image, owned by the caller and freed with `rad_image_free`; on failure
+/// `*out` is left as it was.
+///
+/// Returns `RAD_OK`; `RAD_INVALID_ARGUMENT` for a NULL argument, a `series_uid` that is not a UID, or a
+/// UID the folder does not hold (the message lists the series it holds); `RAD_IO` when `folder` is not a
+/// folder that can be read; `RAD_FORMAT` when the series is not a readable image. Thread-safe.
+#[no_mangle]
+pub extern "C" fn rad_image_load_series(
+    folder: *const c_char,
+    series_uid: *const c_char,
+    out: *mut *mut rad_image,
+) -> rad_status {
+    boundary(|| {
+        let folder = str_arg(folder, "folder")?;
+        let uid = str_arg(series_uid, "series_uid")?;
+        let out = out_ptr(out, "out")?;
+        let image = crate::image::io::dicom::read_series_uid(folder, uid)?;
+        write_out(out, rad_image::into_handle(image));
+        Ok(())
+    })
+}
+
 /// Makes an image from voxels in the caller's memory. The voxels are **copied** (converted to double):
 /// the buffer may be freed or changed as soon as the call returns. The element type is kept with the
 /// image, exactly as the file loaders keep a file's datatype: resampling (`resampledPixelSpacing`) rounds

@@ -54,8 +54,8 @@ pub use features::{
 };
 pub use image::{
     rad_dtype, rad_image, rad_image_copy_voxels, rad_image_direction, rad_image_free,
-    rad_image_from_buffer, rad_image_load, rad_image_origin, rad_image_pixel_type, rad_image_size,
-    rad_image_spacing,
+    rad_image_from_buffer, rad_image_load, rad_image_load_series, rad_image_origin,
+    rad_image_pixel_type, rad_image_size, rad_image_spacing,
 };
 pub use log::{rad_log_fn, rad_log_level, rad_set_log_callback};
 pub use model::{
@@ -85,7 +85,7 @@ pub const RAD_VERSION_PATCH: u32 = 0;
 /// ABI version of this header. It grows by one whenever functions or enum values are appended; nothing is
 /// ever removed or changed. A program built against ABI `n` runs with any library whose
 /// `rad_abi_version()` is at least `n`.
-pub const RAD_ABI_VERSION: u32 = 5;
+pub const RAD_ABI_VERSION: u32 = 6;
 
 /// The library's version, `"MAJOR.MINOR.PATCH"`, as a NUL-terminated string.
 ///

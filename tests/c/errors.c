@@ -129,6 +129,9 @@ int main(int argc, char **argv) {
     /* NULL for every pointer argument. */
     expect("load path", rad_image_load(NULL, &img), RAD_INVALID_ARGUMENT, "'path'");
     expect("load out", rad_image_load("x.nii.gz", NULL), RAD_INVALID_ARGUMENT, "'out'");
+    expect("series folder", rad_image_load_series(NULL, "1.2", &img), RAD_INVALID_ARGUMENT, "'folder'");
+    expect("series uid", rad_image_load_series(".", NULL, &img), RAD_INVALID_ARGUMENT, "'series_uid'");
+    expect("series out", rad_image_load_series(".", "1.2", NULL), RAD_INVALID_ARGUMENT, "'out'");
     expect("buffer data", rad_image_from_buffer(NULL, 8, RAD_FLOAT64, dims, SPACING, ORIGIN, IDENTITY, &img),
            RAD_INVALID_ARGUMENT, "'data'");
     expect("buffer dims", rad_image_from_buffer(values, sizeof values, RAD_FLOAT64, NULL, SPACING, ORIGIN,
@@ -218,6 +221,9 @@ int main(int argc, char **argv) {
 
     /* Files: missing, corrupt, unknown format, unwritable. */
     expect("missing file", rad_image_load("/nonexistent/missing_image.nii.gz", &img), RAD_IO, "missing_image");
+    expect("series not a folder", rad_image_load_series("/nonexistent/series_dir", "1.2", &img), RAD_IO,
+           "series_dir");
+    expect("series not a uid", rad_image_load_series(argv[1], "1.2.x", &img), RAD_INVALID_ARGUMENT, "1.2.x");
     snprintf(path, sizeof path, "%s/corrupt.nii.gz", argv[1]);
     write_file(path, "\x1f\x8b\x08\x00garbage, not a gzip stream", 30);
     expect("corrupt gzip", rad_image_load(path, &img), RAD_FORMAT, "corrupt.nii.gz");

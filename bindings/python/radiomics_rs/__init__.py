@@ -131,6 +131,7 @@ _sig("rad_abi_version", ctypes.c_uint32)
 _sig("rad_status_name", _cp, ctypes.c_int32)
 _sig("rad_last_error_message", _cp)
 _sig("rad_image_load", _st, _cp, ctypes.POINTER(_vp))
+_sig("rad_image_load_series", _st, _cp, _cp, ctypes.POINTER(_vp))
 _sig("rad_image_from_buffer", _st, _vp, ctypes.c_size_t, ctypes.c_int32, _c_size_p, _c_double_p,
      _c_double_p, _c_double_p, ctypes.POINTER(_vp))
 _sig("rad_image_free", None, _vp)
@@ -299,11 +300,15 @@ class Image(_Handle):
     _free = _lib.rad_image_free
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path, series=None):
         """Reads a NIfTI (``.nii``, ``.nii.gz``), NRRD (``.nrrd``, ``.nhdr``) or MetaImage (``.mha``,
-        ``.mhd``) file, or a DICOM series (a folder)."""
+        ``.mhd``) file, or a DICOM series (a folder). ``series``: the SeriesInstanceUID of the series to
+        read when the folder holds several (the same as the path ``FOLDER#UID``)."""
         out = _vp()
-        _check(_lib.rad_image_load(_path(path), ctypes.byref(out)))
+        if series is None:
+            _check(_lib.rad_image_load(_path(path), ctypes.byref(out)))
+        else:
+            _check(_lib.rad_image_load_series(_path(path), str(series).encode(), ctypes.byref(out)))
         return cls(out.value)
 
     @classmethod

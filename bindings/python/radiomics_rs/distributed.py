@@ -17,22 +17,34 @@ is byte for byte the table it writes (so either can resume the other's table).
   the same paths (a shared file system). Relative paths of a manifest file are taken from its folder, those
   of a DataFrame from the current directory; all are made absolute before they are sent. Parameter files
   are read here, and their text is sent.
-- Durable: with ``out``, each finished case is written as it arrives (CSV: appended to the table; Parquet:
-  to a journal ``<out>.journal.csv`` beside it, merged at the end); at the end the table is rewritten in
-  manifest order. A run started again with the same ``out`` computes only the cases missing from it.
+- One graph of one task per case, submitted at once, the cases with the largest image files (as far as
+  this process can see them) first, so that the run ends on short cases; each task carries its case's
+  paths and the parameter files' text, which each worker parses once (cached by digest). Results are
+  fetched in the background as tasks finish.
+- Durable: with ``out``, finished cases are written as they arrive, those that arrived together in one
+  write (CSV: appended to the table; Parquet: to a journal ``<out>.journal.csv`` beside it, merged at the
+  end); at the end the table is rewritten in manifest order. A run started again with the same ``out``
+  computes only the cases missing from it.
 - A worker that dies mid-case has its case run again elsewhere by the scheduler (Dask's own rescheduling;
   after ``distributed.scheduler.allowed-failures`` deaths the case fails). A case whose extraction fails is
   not retried: it is reported with the library's error, and the other cases are kept.
 - Workers need this package installed (it carries its library); with ``LocalCluster`` they share this
   Python environment.
+- Threads: an extraction uses the library's thread pool of its worker process (one thread per core, or
+  ``RAYON_NUM_THREADS``). With Dask's usual one worker thread per core, give the workers
+  ``RAYON_NUM_THREADS=1`` (``LocalCluster(..., env={"RAYON_NUM_THREADS": "1"})``, or the environment of
+  ``dask worker``) so that each case runs on its own core, as one ``radiomics batch`` job does; the
+  values are the same either way. Dask's default ``MALLOC_TRIM_THRESHOLD_=65536`` for its workers costs
+  an extraction a third more page faults; ``local_cluster`` of ``examples/python/dask_cohort.py`` leaves
+  it out.
 """
 
 import ctypes
+import hashlib
 import math
 import os
 import sys
 import uuid
-from functools import lru_cache
 
 import radiomics_rs as _rr
 
@@ -186,32 +198,53 @@ def _params_spec(params):
 # The task (runs on a worker)
 
 
-@lru_cache(maxsize=64)
-def _settings(text, is_json):
-    return _rr.Settings.from_json(text) if is_json else _rr.Settings.from_yaml(text)
+def _task_spec(spec):
+    """The parameters as they travel with each task: ``((modality, digest, text, is_json), ...)``, the
+    digest naming the parsed settings in each worker's cache."""
+    out = []
+    for modality, (text, is_json) in spec.items():
+        digest = hashlib.sha256(f"{int(is_json)}{text}".encode()).hexdigest()
+        out.append((modality, digest, text, is_json))
+    return tuple(out)
 
 
-def extract_case(row, spec):
-    """Extracts one manifest row on this process, as ``radiomics batch`` does. Returns ``(names, cells)``
-    (the feature names and the values written as the table writes them), or ``(None, message)`` when
-    the library refuses the case."""
-    n = len(row["images"])
-    default = _settings(*spec[None]) if None in spec else None
-    names = (ctypes.c_char_p * n)(*[m.encode() for m, _ in row["images"]])
-    paths = (ctypes.c_char_p * n)(*[os.fsencode(p) for _, p in row["images"]])
+#: Parsed settings of this process, by digest: each worker parses a parameter file once.
+_SETTINGS = {}
+
+
+def _settings(digest, text, is_json):
+    s = _SETTINGS.get(digest)
+    if s is None:
+        s = _rr.Settings.from_json(text) if is_json else _rr.Settings.from_yaml(text)
+        if len(_SETTINGS) >= 64:
+            _SETTINGS.clear()
+        _SETTINGS[digest] = s
+    return s
+
+
+def _run_case(case, spec):
+    """One task: ``case`` is ``(case_id, ((modality, path), ...), mask)``, ``spec`` from
+    :func:`_task_spec`. Returns ``(names, cells)``, the feature names joined by line breaks and the values
+    as the table writes them joined by commas, or ``(None, message)`` when the library refuses the case."""
+    case_id, images, mask = case
+    by_modality = {m: _settings(d, t, j) for m, d, t, j in spec}
+    n = len(images)
+    default = by_modality.get(None)
+    names = (ctypes.c_char_p * n)(*[m.encode() for m, _ in images])
+    paths = (ctypes.c_char_p * n)(*[os.fsencode(p) for _, p in images])
     own = (ctypes.c_void_p * n)(
-        *[_settings(*spec[m])._as_parameter_ if m in spec else None for m, _ in row["images"]]
+        *[by_modality[m]._as_parameter_ if m in by_modality else None for m, _ in images]
     )
     out = ctypes.c_void_p()
     status = _rr._lib.rad_extract_case_files(
-        default, n, names, paths, own, os.fsencode(row["mask"]), ctypes.byref(out)
+        default, n, names, paths, own, os.fsencode(mask), ctypes.byref(out)
     )
     if status != 0:
         message = _rr._lib.rad_last_error_message().decode("utf-8", "replace")
         prefix = _rr._lib.rad_status_name(status).decode() + ": "  # batch's messages have no status name
         if message.startswith(prefix):
             message = message[len(prefix):]
-        return None, f"case '{row['case_id']}': {message}"
+        return None, f"case '{case_id}': {message}"
     try:
         text = ctypes.c_char_p()
         _rr._check(_rr._lib.rad_features_to_csv(out, ctypes.byref(text)))
@@ -221,9 +254,36 @@ def extract_case(row, spec):
             _rr._lib.rad_string_free(text)
     finally:
         _rr._lib.rad_features_free(out)
-    lines = csv.splitlines()[1:]  # after the name,value header
-    pairs = [ln.rsplit(",", 1) for ln in lines if ln]
-    return [p[0] for p in pairs], [p[1] for p in pairs]
+    # "name,value" lines after the header; names never contain a comma.
+    pairs = [ln.rsplit(",", 1) for ln in csv.split("\n")[1:] if ln]
+    return "\n".join([p[0] for p in pairs]), ",".join([p[1] for p in pairs])
+
+
+def _size(row):
+    """The bytes of a case's image files as this process sees them (0 for those it cannot see): how
+    long the case will take, roughly."""
+    total = 0
+    for _, path in row["images"]:
+        try:
+            total += os.stat(path).st_size
+        except OSError:
+            pass
+    return total
+
+
+def _case(row):
+    return (row["case_id"], tuple(row["images"]), row["mask"])
+
+
+def extract_case(row, spec):
+    """Extracts one manifest row (from :func:`read_manifest`) on this process, as ``radiomics batch``
+    does, with ``spec`` the parameters as :func:`_params_spec` reads them. Returns ``(names, cells)``
+    (the feature names and the values written as the table writes them), or ``(None, message)`` when the
+    library refuses the case."""
+    names, cells = _run_case(_case(row), _task_spec(spec))
+    if names is None:
+        return None, cells
+    return _split(names, "\n"), _split(cells, ",")
 
 
 def _bind():
@@ -248,6 +308,9 @@ _bind()
 
 # ---------------------------------------------------------------------------------------------------------
 # The table (batch's format)
+#
+# A finished case is kept as one string, its cells joined by commas as the table writes them: the form the
+# workers send and the table's lines take, so that nothing is split or parsed per case on the way.
 
 
 def _fields(line):
@@ -255,9 +318,9 @@ def _fields(line):
 
 
 def _read_csv_table(path, columns, done):
-    """Adds the rows of a table in batch's format to ``done`` (case_id -> cells); returns its feature
-    columns (or ``columns`` when the file has no header). A last line without its line break (cut short
-    by an interruption) is ignored."""
+    """Adds the rows of a table in batch's format to ``done`` (case_id -> cells joined by commas);
+    returns its feature columns (or ``columns`` when the file has no header). A last line without its
+    line break (cut short by an interruption) is ignored."""
     with open(path, encoding="utf-8", newline="") as fh:
         text = fh.read()
     lines = text.split("\n")
@@ -278,7 +341,7 @@ def _read_csv_table(path, columns, done):
     for ln in lines[1:]:
         f = _fields(ln)
         if len(f) == len(header):
-            done[f[0]] = f[4:]
+            done[f[0]] = ",".join(f[4:])
     return header[4:]
 
 
@@ -292,8 +355,17 @@ def _read_parquet_table(path, done):
     for rec in df.itertuples(index=False, name=None):
         # Cells that read back to the same doubles (they only make the returned table and the Parquet
         # file again, never a CSV table).
-        done[str(rec[0])] = [repr(float(v)) for v in rec[4:]]
+        done[str(rec[0])] = ",".join([repr(float(v)) for v in rec[4:]])
     return columns
+
+
+def _split(text, sep):
+    return text.split(sep) if text else []
+
+
+def _line(row, cells):
+    ids = ",".join([row[k] for k in ID_COLUMNS])
+    return f"{ids},{cells}\n" if cells else f"{ids}\n"
 
 
 def _table_text(rows, columns, done):
@@ -301,7 +373,7 @@ def _table_text(rows, columns, done):
     for r in rows:
         cells = done.get(r["case_id"])
         if cells is not None:
-            out.append(",".join([r[k] for k in ID_COLUMNS] + cells) + "\n")
+            out.append(_line(r, cells))
     return "".join(out)
 
 
@@ -311,7 +383,8 @@ def _frame(rows, columns, done):
 
     kept = [r for r in rows if r["case_id"] in done]
     data = {k: pd.Series([r[k] for r in kept], dtype=object) for k in ID_COLUMNS}
-    values = np.array([[float(c) for c in done[r["case_id"]]] for r in kept], dtype=np.float64)
+    # Each cell is the shortest text that reads back to its double: float() gives that double.
+    values = np.array([[float(c) for c in _split(done[r["case_id"]], ",")] for r in kept], dtype=np.float64)
     values = values.reshape(len(kept), len(columns))
     for j, c in enumerate(columns):
         data[c] = values[:, j]
@@ -331,14 +404,17 @@ def _write_text(path, text):
 
 
 class _Journal:
-    """Appends finished cases to a table file in batch's format, a whole line at a time."""
+    """Appends finished cases to a table file in batch's format, whole lines at a time."""
 
     def __init__(self, path, columns):
         self.path = path
         self.columns = list(columns)
         self.fd = None
 
-    def add(self, row, cells):
+    def add(self, lines):
+        """Appends ``lines`` (each ending in a line break) with one write."""
+        if not lines:
+            return
         if self.fd is None:
             new = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
             self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -347,8 +423,9 @@ class _Journal:
                 new = os.path.getsize(self.path) == 0
             if new:
                 os.write(self.fd, (",".join(list(ID_COLUMNS) + self.columns) + "\n").encode())
-        line = ",".join([row[k] for k in ID_COLUMNS] + cells) + "\n"
-        os.write(self.fd, line.encode())
+        data = "".join(lines).encode()
+        while data:  # os.write may write less than asked
+            data = data[os.write(self.fd, data):]
 
     def _drop_partial_line(self):
         # An interrupted run may have left its last line cut short (the readers ignore it): cut it off.
@@ -390,12 +467,12 @@ class _Progress:
             sys.stderr.write("\n")
         sys.stderr.flush()
 
-    def step(self):
-        self.done += 1
+    def step(self, n=1):
+        self.done += n
         if not self.enabled:
             return
         if self.bar is not None:
-            self.bar.update(1)
+            self.bar.update(n)
         else:
             self._draw()
 
@@ -449,43 +526,60 @@ def extract_cohort(manifest, params, client, out=None, *, progress=None, errors=
             columns = _read_parquet_table(out_path, done)
         if os.path.exists(journal_path):
             columns = _read_csv_table(journal_path, columns, done)
-    todo = [r for r in rows if r["case_id"] not in done]
+    # Largest cases first, so that the last tasks of the run are short ones and no worker idles long at
+    # the end waiting for one big case; the table is written in manifest order all the same.
+    todo = sorted((r for r in rows if r["case_id"] not in done), key=_size, reverse=True)
     failed = {}
     bar = _Progress(len(todo), _interactive() if progress is None else progress)
     journal = _Journal(journal_path, columns) if journal_path else None
-    futures = {}
     run = uuid.uuid4().hex[:8]
+    pending = {}
     try:
-        for r in todo:
-            key = f"radiomics-case-{r['case_id']}-{run}"
-            futures[client.submit(extract_case, r, spec, key=key, pure=False, retries=0)] = r
-        for fut in as_completed(list(futures)):
-            r = futures.pop(fut)
-            try:
-                names, cells = fut.result()
-            except Exception as e:  # the task raised or its workers kept dying (KilledWorker)
-                names, cells = None, f"case '{r['case_id']}': {type(e).__name__}: {e}"
-            finally:
-                fut.release()
-            if names is None:
-                failed[r["case_id"]] = cells
-            elif not columns or names == columns:
-                if not columns:
-                    columns = names
-                    if journal is not None:
-                        journal.columns = list(columns)
-                done[r["case_id"]] = cells
+        if todo:
+            # One graph for the whole cohort, one task per case; the parameters travel as text (parsed
+            # once per worker), the case as its paths.
+            keys = [f"radiomics-case-{r['case_id']}-{run}" for r in todo]
+            futures = client.map(
+                _run_case, [_case(r) for r in todo], spec=_task_spec(spec), key=keys, pure=False,
+                retries=0,
+            )
+            by_key = {k: r for k, r in zip(keys, todo)}
+            pending = {f.key: f for f in futures}
+            joined = "\n".join(columns)
+            # Results are fetched in the background as tasks finish and handed over in batches: one
+            # write of the journal per batch.
+            for finished in as_completed(futures, with_results=True, raise_errors=False).batches():
+                lines = []
+                for fut, result in finished:
+                    r = by_key[fut.key]
+                    pending.pop(fut.key, None)
+                    if fut.status == "finished":
+                        names, cells = result
+                    else:  # the task raised, its workers kept dying (KilledWorker), or it was cancelled
+                        e = result[1] if isinstance(result, tuple) else result
+                        names, cells = None, f"case '{r['case_id']}': {type(e).__name__}: {e}"
+                    fut.release()
+                    if names is None:
+                        failed[r["case_id"]] = cells
+                    elif not columns or names == joined:
+                        if not columns:
+                            columns, joined = _split(names, "\n"), names
+                            if journal is not None:
+                                journal.columns = list(columns)
+                        done[r["case_id"]] = cells
+                        lines.append(_line(r, cells))
+                    else:
+                        failed[r["case_id"]] = (
+                            f"case '{r['case_id']}': its {len(_split(names, chr(10)))} features differ from "
+                            f"the table's {len(columns)} columns (were the settings changed since the "
+                            "table was written?)"
+                        )
                 if journal is not None:
-                    journal.add(r, cells)
-            else:
-                failed[r["case_id"]] = (
-                    f"case '{r['case_id']}': its {len(names)} features differ from the table's "
-                    f"{len(columns)} columns (were the settings changed since the table was written?)"
-                )
-            bar.step()
+                    journal.add(lines)
+                bar.step(len(finished))
     finally:
-        for fut in futures:
-            fut.cancel()
+        if pending:
+            client.cancel(list(pending.values()))
         bar.close()
         if journal is not None:
             journal.close()

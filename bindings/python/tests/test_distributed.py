@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 
@@ -164,6 +165,61 @@ def test_without_out_and_with_every_params_form(client, cohort):
     for params in (PARAMS, {"image": PARAMS}, {None: PARAMS}, [PARAMS], [f"image={PARAMS}"]):
         got = rd.extract_cohort(manifest, params, client, progress=False)
         assert_same_table(got, want)
+
+
+def _cached_settings():
+    return {digest: id(s) for digest, s in rd._SETTINGS.items()}
+
+
+def test_each_worker_parses_the_parameters_once(client, cohort):
+    manifest, want = sub_manifest(cohort, "cache.csv")
+    rd.extract_cohort(manifest, PARAMS, client, progress=False)
+    before = client.run(_cached_settings)
+    got = rd.extract_cohort(manifest, PARAMS, client, progress=False)
+    assert_same_table(got, want)
+    after = client.run(_cached_settings)
+    (_, digest, _, _), = rd._task_spec(rd._params_spec(PARAMS))
+    assert any(digest in cache for cache in after.values())
+    for worker, cache in after.items():
+        assert set(cache) <= {digest}
+        if digest in before.get(worker, {}):
+            assert cache[digest] == before[worker][digest]  # the same settings, not parsed again
+
+
+EXAMPLES = os.path.join(ROOT, "examples", "python")
+
+#: Prints what the workers of the example's local_cluster see of the two variables it sets or leaves out.
+WORKER_ENV = f"""
+import os, sys
+sys.path.insert(0, {EXAMPLES!r})
+from distributed import Client
+from dask_cohort import local_cluster
+if __name__ == "__main__":
+    with local_cluster(2, dashboard_address=":0") as cluster, Client(cluster) as client:
+        def env():
+            return os.environ.get("RAYON_NUM_THREADS"), os.environ.get("MALLOC_TRIM_THRESHOLD_")
+        print(sorted(set(client.run(env).values())))
+"""
+
+
+def test_the_example_script_and_its_cluster(cohort, tmp_path):
+    manifest, want = sub_manifest(cohort, "example.csv", ids=SMALL[:2])
+    out = str(tmp_path / "example.csv")
+    # A fresh environment: a LocalCluster started with Dask's defaults (the fixture's) leaves
+    # MALLOC_TRIM_THRESHOLD_ in the environment of its process, which its children inherit.
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
+    r = subprocess.run(
+        [sys.executable, os.path.join(EXAMPLES, "dask_cohort.py"), manifest, out, "--params", PARAMS,
+         "--workers", "2", "--timing"],
+        capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "cases/s on 2 workers" in r.stderr
+    assert_same_table(read_table(out), want)
+    r = subprocess.run([sys.executable, "-c", WORKER_ENV], capture_output=True, text=True, env=env,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[('1', None)]"
 
 
 def test_a_dataframe_manifest(client, cohort, monkeypatch):

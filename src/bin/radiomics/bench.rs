@@ -3,15 +3,16 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use radiomics::{image::io::read_image, Error, Extractor, Result, Settings};
+use radiomics::image::io::{read_image, read_label_image_for};
+use radiomics::{Error, Extractor, Result, Settings};
 
 /// Load once, extract N times, print the median extraction time (seconds, load excluded) last.
 #[derive(Args)]
 pub struct BenchArgs {
-    /// The image.
+    /// The image (any format `extract` reads, a DICOM series folder included).
     #[arg(long)]
     pub image: PathBuf,
-    /// The label image.
+    /// The label image, or a DICOM SEG / RTSTRUCT file (the ROI numbered as the settings' `label`).
     #[arg(long)]
     pub mask: PathBuf,
     /// A PyRadiomics parameter file; defaults without one.
@@ -31,7 +32,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
         None => Settings::default(),
     };
     let image = read_image(&args.image).map_err(|e| e.context("--image"))?;
-    let mask = read_image(&args.mask).map_err(|e| e.context("--mask"))?;
+    let label = settings.params().label;
+    let mask = read_label_image_for(&args.mask, label, Some(&args.image), &image)
+        .map_err(|e| e.context("--mask"))?;
     let extractor = Extractor::new(settings);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads)

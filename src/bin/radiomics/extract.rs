@@ -27,6 +27,11 @@ pub struct ExtractArgs {
     /// case (`--image t1c=T1C.nii.gz --image adc=ADC.nii.gz`): features are then prefixed by modality.
     #[arg(long, required = true)]
     pub image: Vec<String>,
+    /// The SeriesInstanceUID of the DICOM series to read when the `--image` folder holds several: the same
+    /// as `--image FOLDER#UID` (which also works for each image of a multi-sequence case, and in batch
+    /// manifests).
+    #[arg(long)]
+    pub series: Option<String>,
     /// The label image; the ROI is the voxels equal to the label. Or a DICOM SEG (the ROI is segment
     /// number `label`) or RTSTRUCT file (the ROI numbered `label`), placed on the image's grid.
     #[arg(long)]
@@ -90,8 +95,11 @@ pub fn as_input_error(e: Error) -> Error {
 }
 
 fn run_in_pool(args: ExtractArgs) -> Result<()> {
-    let images: Vec<(Option<String>, PathBuf)> =
+    let mut images: Vec<(Option<String>, PathBuf)> =
         args.image.iter().map(|a| split_image_arg(a)).collect();
+    if let Some(uid) = &args.series {
+        images = vec![choose_series(images, uid)?];
+    }
     let multi = images.iter().any(|(m, _)| m.is_some());
     if multi && images.iter().any(|(m, _)| m.is_none()) {
         return Err(Error::new(
@@ -135,7 +143,9 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
         if single.needs_only_roi_box() && !dicom_mask {
             // Only the ROI's box of the image is needed: read the mask first, then that box.
             let (_, path) = &images[0];
-            std::fs::File::open(path).map_err(|e| {
+            // For `FOLDER#UID`, the folder.
+            let probe = dicom::split_series_path(path).map_or_else(|| path.clone(), |(f, _)| f);
+            std::fs::File::open(&probe).map_err(|e| {
                 Error::new(
                     ErrorKind::Io,
                     format!("cannot read '{}': {e}", path.display()),
@@ -192,6 +202,32 @@ fn run_in_pool(args: ExtractArgs) -> Result<()> {
             .map_err(as_input_error)?
     };
     finish(&args, &timings, features)
+}
+
+/// The one `--image` as the series `uid` of its folder (`FOLDER#UID`).
+fn choose_series(
+    images: Vec<(Option<String>, PathBuf)>,
+    uid: &str,
+) -> Result<(Option<String>, PathBuf)> {
+    let invalid = |m: String| Error::new(ErrorKind::InvalidArgument, m);
+    let [(modality, path)] = <[_; 1]>::try_from(images).map_err(|_| {
+        invalid(
+            "--series: give one --image; for several, name each series as MODALITY=FOLDER#UID"
+                .into(),
+        )
+    })?;
+    if uid.is_empty() || uid.len() > 64 || !uid.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(invalid(format!(
+            "--series '{uid}': a SeriesInstanceUID is 1 to 64 digits and dots"
+        )));
+    }
+    if !path.is_dir() {
+        return Err(invalid(format!(
+            "--series: --image '{}' is not a folder (a DICOM folder is needed to choose a series in)",
+            path.display()
+        )));
+    }
+    Ok((modality, dicom::series_path(&path, uid)))
 }
 
 /// Prints the timings (when asked) and writes the features.

@@ -118,7 +118,8 @@ pub struct PredictArgs {
     /// One case from its images, `MODALITY=PATH` each (features computed with the model's own settings).
     #[arg(long, requires = "mask")]
     image: Vec<String>,
-    /// The case's label image (with --image).
+    /// The case's label image (with --image), or a DICOM SEG / RTSTRUCT file placed on the first image's
+    /// grid (the ROI numbered as the model's `label` setting).
     #[arg(long)]
     mask: Option<PathBuf>,
     /// The case id written for a case given by --image.
@@ -289,8 +290,26 @@ pub fn run_predict(args: PredictArgs) -> Result<()> {
                 .mask
                 .as_ref()
                 .expect("clap requires --mask with --image");
-            let mask =
-                radiomics::image::io::read_image(mask_path).map_err(|e| e.context("--mask"))?;
+            // A DICOM SEG or RTSTRUCT mask is placed on the first image's grid, its ROI numbered as the
+            // model's `label` setting.
+            let label = radiomics::study::extractor_from_json(&model.extraction_settings)
+                .map_or(1, |e| e.default_settings().params().label);
+            let (first_path, first) = match (args.image.first(), images.first()) {
+                (Some(a), Some((_, img))) => (a.split_once('=').map(|(_, p)| p), img),
+                _ => {
+                    return Err(radiomics::Error::new(
+                        radiomics::ErrorKind::InvalidArgument,
+                        "--image: give at least one MODALITY=PATH",
+                    ))
+                }
+            };
+            let mask = radiomics::image::io::read_label_image_for(
+                mask_path,
+                label,
+                first_path.map(std::path::Path::new),
+                first,
+            )
+            .map_err(|e| e.context("--mask"))?;
             let case = radiomics::case::Case { images, mask };
             let p = radiomics::study::predict_case(&model, &case)
                 .map_err(crate::extract::as_input_error)?;

@@ -5,7 +5,7 @@ use std::path::Path;
 use clap::ValueEnum;
 use radiomics::image::io::nifti::{write_nifti, WriteType};
 use radiomics::image::io::nrrd::write_nrrd;
-use radiomics::image::io::{read_image, read_mask};
+use radiomics::image::io::{read_image, read_mask_for};
 use radiomics::voxel::extract_mask_maps_with;
 use radiomics::{Error, ErrorKind, Extractor, Result, Settings};
 
@@ -34,7 +34,8 @@ pub fn run(args: &ExtractArgs, image: &Path, settings: Settings) -> Result<()> {
     let extractor = Extractor::new(settings);
     let img = read_image(image).map_err(|e| e.context("--image"))?;
     let label = extractor.settings().params().label;
-    let mask = read_mask(&args.mask, label).map_err(|e| e.context("--mask"))?;
+    let mask =
+        read_mask_for(&args.mask, label, Some(image), &img).map_err(|e| e.context("--mask"))?;
     let loaded = started.elapsed();
     let cpu_loaded = cpu_seconds();
     std::fs::create_dir_all(out_dir)

@@ -1,8 +1,8 @@
 //! Reading and writing volumes.
 //!
 //! [`read_image`] picks the reader by file name: `.nii` / `.nii.gz` (NIfTI-1), `.nrrd` (attached NRRD),
-//! `.nhdr` (detached NRRD), `.mha` / `.mhd` (MetaImage); a folder, or a DICOM file, is read as a DICOM
-//! image series ([`dicom`]).
+//! `.nhdr` (detached NRRD), `.mha` / `.mhd` (MetaImage); a folder, a DICOM file, or `FOLDER#UID` (the
+//! series `UID` in a folder) is read as a DICOM image series ([`dicom`]).
 
 mod bounded;
 pub mod dicom;
@@ -98,6 +98,10 @@ pub fn read_image_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<
         nhdr::read_nhdr_with(path, options).map_err(of_file)
     } else if name.ends_with(".mha") || name.ends_with(".mhd") {
         metaimage::read_metaimage_with(path, options).map_err(of_file)
+    } else if dicom::split_series_path(path).is_some() {
+        // Not mapped by `of_file`: a series UID the folder does not hold is the caller's choice
+        // (InvalidArgument), not the files' fault; the series' own geometry errors are Format already.
+        dicom::read_series_with(path, options)
     } else if path.is_dir() || dicom::is_dicom_file(path) {
         dicom::read_series_with(path, options).map_err(of_file)
     } else {

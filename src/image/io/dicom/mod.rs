@@ -21,9 +21,11 @@
 //!
 //! Checked, each an error naming a file: slices of different size, orientation or pixel spacing, two
 //! slices at one position, uneven gaps between slices (a missing slice), multi-frame or colour images.
-//! A folder with several series is an error listing them; the path of one file of a series (rather than
-//! the folder) chooses that series.
+//! A folder with several series is an error listing them. One is chosen by naming it after the folder,
+//! `FOLDER#UID` (the folder, `#`, its SeriesInstanceUID; see [`series_path`]), wherever an image path is
+//! accepted, or by the path of one file of the series rather than the folder.
 
+mod parse;
 pub mod rtstruct;
 pub mod seg;
 
@@ -31,7 +33,7 @@ use std::path::{Path, PathBuf};
 
 use dicom_core::header::HasLength;
 use dicom_dictionary_std::tags;
-use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
+use dicom_object::{DefaultDicomObject, InMemDicomObject};
 use ndarray::Array3;
 
 use super::{DataType, ReadOptions};
@@ -54,6 +56,32 @@ pub fn is_dicom_file(path: &Path) -> bool {
         .and_then(|mut f| f.read_exact(&mut head))
         .is_ok()
         && &head[128..] == b"DICM"
+}
+
+/// What separates a folder from the SeriesInstanceUID of the series chosen in it: `FOLDER#UID`.
+pub const SERIES_SEPARATOR: char = '#';
+
+/// The path that chooses the series `uid` in `folder`: `FOLDER#UID`, read by [`read_series`] and
+/// [`read_image`](super::read_image) as that series.
+pub fn series_path(folder: impl AsRef<Path>, uid: &str) -> PathBuf {
+    let mut p = folder.as_ref().as_os_str().to_owned();
+    p.push(SERIES_SEPARATOR.to_string());
+    p.push(uid);
+    PathBuf::from(p)
+}
+
+/// `(folder, uid)` when `path` chooses a series as `FOLDER#UID`: nothing exists at `path` itself, the part
+/// before the last `#` is a folder, and the part after it is a UID (digits and dots, 1 to 64 characters).
+pub fn split_series_path(path: &Path) -> Option<(PathBuf, String)> {
+    if path.exists() {
+        return None;
+    }
+    let text = path.to_str()?;
+    let (folder, uid) = text.rsplit_once(SERIES_SEPARATOR)?;
+    let is_uid =
+        (1..=64).contains(&uid.len()) && uid.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let folder = PathBuf::from(folder);
+    (is_uid && folder.is_dir()).then(|| (folder, uid.to_string()))
 }
 
 /// What a DICOM file holds, coarsely.
@@ -94,48 +122,51 @@ fn kind_of(obj: &DefaultDicomObject) -> DicomKind {
     }
 }
 
-/// Opens a DICOM file: its header (up to the pixel data) when `header_only`, else all of it. The file may
-/// be at most [`ReadOptions::max_inflated_bytes`] long; a malformed file is [`ErrorKind::Format`] (a panic
-/// of the parser is caught and reported as one).
+/// Opens a DICOM file: its header (all but the pixel data) when `header_only`, else all of it. The file
+/// may be at most [`ReadOptions::max_inflated_bytes`] long, and is read into memory before it is parsed,
+/// so that no declared length reaches past its end ([`parse`]); a malformed file is
+/// [`ErrorKind::Format`] (a panic of the parser is caught and reported as one).
 pub(crate) fn open(
     path: &Path,
     options: &ReadOptions,
     header_only: bool,
 ) -> Result<DefaultDicomObject> {
+    use std::io::Read;
+    let limit = options.max_inflated_bytes();
+    let too_long = |len: u64| {
+        Error::new(
+            ErrorKind::LimitExceeded,
+            format!(
+                "'{}' is {len} bytes, more than the {limit} bytes ReadOptions::max_voxels allows",
+                path.display()
+            ),
+        )
+    };
     let len = std::fs::metadata(path)
         .map_err(|e| Error::io(path, "read", &e))?
         .len();
-    if len > options.max_inflated_bytes() as u64 {
-        return Err(Error::new(
-            ErrorKind::LimitExceeded,
-            format!(
-                "'{}' is {len} bytes, more than the {} bytes ReadOptions::max_voxels allows",
-                path.display(),
-                options.max_inflated_bytes()
-            ),
-        ));
+    if len > limit as u64 {
+        return Err(too_long(len));
     }
-    if !is_dicom_file(path) {
-        return Err(Error::format(format!(
-            "'{}' is not a DICOM file (no 'DICM' after the 128-byte preamble)",
-            path.display()
-        )));
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(len as usize)
+        .map_err(|_| too_long(len))?;
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| Error::io(path, "read", &e))?;
+    if bytes.len() > limit {
+        return Err(too_long(bytes.len() as u64));
     }
-    let opened = std::panic::catch_unwind(|| {
-        let o = OpenFileOptions::new();
-        let o = if header_only {
-            o.read_until(tags::PIXEL_DATA)
-        } else {
-            o
-        };
-        o.open_file(path)
-    });
-    match opened {
+    let parsed = std::panic::catch_unwind(|| parse::parse(&bytes, header_only, limit));
+    match parsed {
         Ok(Ok(obj)) => Ok(obj),
-        Ok(Err(e)) => Err(Error::format(format!(
-            "'{}' is not a readable DICOM file ({e})",
-            path.display()
+        Ok(Err(e)) if e.kind() == ErrorKind::Format => Err(Error::format(format!(
+            "'{}' is not a readable DICOM file ({})",
+            path.display(),
+            e.message()
         ))),
+        Ok(Err(e)) => Err(e.context(format!("'{}'", path.display()))),
         Err(_) => Err(Error::format(format!(
             "'{}' is not a readable DICOM file (the parser failed)",
             path.display()
@@ -233,10 +264,13 @@ pub struct SeriesInfo {
 }
 
 /// The image series in the folder `dir` (or, when `path` is a file, the series of that file in its
-/// folder), from the files' headers. Files that are not DICOM images are skipped.
+/// folder; for `FOLDER#UID`, that series in the folder), from the files' headers. Files that are not DICOM
+/// images are skipped.
 pub fn list_series(path: &Path) -> Result<Vec<SeriesInfo>> {
     let options = ReadOptions::default();
-    let (dir, only) = if path.is_dir() {
+    let (dir, only) = if let Some((dir, uid)) = split_series_path(path) {
+        (dir, Some(uid))
+    } else if path.is_dir() {
         (path.to_path_buf(), None)
     } else {
         let obj = open(path, &options, true)?;
@@ -335,43 +369,61 @@ fn slice_of(obj: &Item, path: &Path) -> Result<Slice> {
     })
 }
 
-/// The one series of `path` (a folder, or one file of the series): an error listing the series when
-/// the folder holds several, or none.
+/// One line per series: UID, modality, description, number of files, one file's path.
+fn describe(all: &[SeriesInfo]) -> String {
+    let list: Vec<String> = all
+        .iter()
+        .map(|s| {
+            format!(
+                "{} ({}{}{}, {} files, e.g. '{}')",
+                s.uid,
+                s.modality,
+                if s.description.is_empty() { "" } else { " " },
+                s.description,
+                s.files,
+                s.slices[0].path.display()
+            )
+        })
+        .collect();
+    list.join("; ")
+}
+
+/// The one series of `path` (a folder, `FOLDER#UID`, or one file of the series): an error listing the
+/// series when the folder holds several, or none. A UID the folder does not hold is
+/// [`ErrorKind::InvalidArgument`], listing the series it holds.
 pub fn find_series(path: &Path) -> Result<SeriesInfo> {
     let mut all = list_series(path)?;
+    if let (Some((dir, uid)), true) = (split_series_path(path), all.is_empty()) {
+        let held = list_series(&dir)?;
+        return Err(Error::invalid(format!(
+            "'{}' holds no DICOM image series {uid}; it holds {}",
+            dir.display(),
+            if held.is_empty() {
+                "none".to_string()
+            } else {
+                describe(&held)
+            }
+        )));
+    }
     match all.len() {
         0 => Err(Error::format(format!(
             "'{}' holds no DICOM image files",
             path.display()
         ))),
         1 => Ok(all.pop().expect("one series")),
-        _ => {
-            let list: Vec<String> = all
-                .iter()
-                .map(|s| {
-                    format!(
-                        "{} ({}{}{}, {} files, e.g. '{}')",
-                        s.uid,
-                        s.modality,
-                        if s.description.is_empty() { "" } else { " " },
-                        s.description,
-                        s.files,
-                        s.slices[0].path.display()
-                    )
-                })
-                .collect();
-            Err(Error::format(format!(
-                "'{}' holds {} DICOM series: {}; give the path of one file of the series wanted instead of the folder",
-                path.display(),
-                all.len(),
-                list.join("; ")
-            )))
-        }
+        _ => Err(Error::format(format!(
+            "'{}' holds {} DICOM series: {}; choose one as '{}' (the command line's --series UID), or \
+             by the path of one of its files",
+            path.display(),
+            all.len(),
+            describe(&all),
+            series_path(path, "UID").display()
+        ))),
     }
 }
 
-/// Reads the image series of `path` (a folder holding one series, or one file of the series wanted) as
-/// one volume; see the module docs.
+/// Reads the image series of `path` (a folder holding one series, `FOLDER#UID` for the series `UID` in a
+/// folder, or one file of the series wanted) as one volume; see the module docs.
 pub fn read_series(path: impl AsRef<Path>) -> Result<Image> {
     read_series_with(path, &ReadOptions::default())
 }
@@ -381,6 +433,26 @@ pub fn read_series_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result
     let path = path.as_ref();
     let series = find_series(path)?;
     load_series(&series, options)
+}
+
+/// Reads the series `uid` (its SeriesInstanceUID) of the folder `folder`: as [`read_series`] of
+/// `FOLDER#UID`. Errors: `uid` not a UID (1 to 64 digits and dots) or not in the folder
+/// ([`ErrorKind::InvalidArgument`]; the message lists the folder's series), `folder` not a folder
+/// ([`ErrorKind::Io`]), and those of [`read_series`].
+pub fn read_series_uid(folder: impl AsRef<Path>, uid: &str) -> Result<Image> {
+    let folder = folder.as_ref();
+    if uid.is_empty() || uid.len() > 64 || !uid.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(Error::invalid(format!(
+            "series '{uid}': a SeriesInstanceUID is 1 to 64 digits and dots"
+        )));
+    }
+    if !folder.is_dir() {
+        return Err(Error::new(
+            ErrorKind::Io,
+            format!("'{}' is not a folder", folder.display()),
+        ));
+    }
+    read_series(series_path(folder, uid))
 }
 
 /// The slices of `series` ordered along the normal, and the volume's geometry.
@@ -527,7 +599,13 @@ fn load_series(series: &SeriesInfo, options: &ReadOptions) -> Result<Image> {
     }
     let pixel_type = types.iter().copied().reduce(wider);
     let arr = Array3::from_shape_vec((nz, ny, nx), values).expect("shape matches length");
-    Image::new(arr, g).map(|i| i.with_pixel_type(pixel_type))
+    // Geometry the files cannot describe (a zero spacing) is a fault of the files.
+    Image::new(arr, g)
+        .map(|i| i.with_pixel_type(pixel_type))
+        .map_err(|e| match e.kind() {
+            ErrorKind::InvalidArgument => Error::format(e.message()),
+            _ => e,
+        })
 }
 
 /// The smaller type that holds both (as ITK reads a series in one pixel type).
@@ -777,7 +855,9 @@ pub fn read_mask_on(
 ) -> Result<crate::image::Mask> {
     let options = ReadOptions::default();
     let frame_of_reference = match image_path {
-        Some(p) if p.is_dir() || is_dicom_file(p) => series_frame_of_reference(p)?,
+        Some(p) if p.is_dir() || is_dicom_file(p) || split_series_path(p).is_some() => {
+            series_frame_of_reference(p)?
+        }
         _ => None,
     };
     let (g, size) = (image.geometry(), image.size());
