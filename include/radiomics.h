@@ -362,10 +362,13 @@ RAD_API rad_status rad_image_load_series(const char *folder, const char *series_
  *   an array indexed `[z][y][x]`, as numpy's `SimpleITK.GetArrayFromImage`). Any alignment.
  * - `dtype`: a `rad_dtype` value, native byte order.
  * - `dims`: number of voxels along x, y, z (each at least 1).
- * - `spacing`: voxel spacing along x, y, z in mm (finite, positive).
- * - `origin`: world position (LPS mm) of the centre of the first voxel.
+ * - `spacing`: voxel spacing along x, y, z in mm, each within [1e-6, 1e6] (a nanometre to a kilometre:
+ *   beyond, products such as a voxel's volume leave the range where features stay meaningful).
+ * - `origin`: world position (LPS mm) of the centre of the first voxel, each coordinate finite and at
+ *   most 1e9 in magnitude.
  * - `direction`: direction cosines, row-major 3x3 (ITK's `GetDirection()` order: column `c` is the world
- *   direction of axis `c`); must be invertible. Pass the identity for an axis-aligned grid.
+ *   direction of axis `c`); must be orthonormal (each entry of DᵀD within 1e-4 of the identity's, so
+ *   that single-precision cosines pass). Pass the identity for an axis-aligned grid.
  *
  * On success `*out` receives a new image, owned by the caller and freed with `rad_image_free`; on
  * failure `*out` is left as it was. Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a NULL pointer, an

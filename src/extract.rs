@@ -440,6 +440,9 @@ impl Extractor {
         check_finite(&image, &roi_mask, &bbox)?;
 
         let mut out = Features::new();
+        for w in self.settings.ignored_options(false) {
+            out.warn(w);
+        }
         let classes = self.settings.feature_classes();
         // Progress units: one per shape class (at least one), and per image type one for its filter plus
         // one per feature class of each image it is expected to derive. The fraction snaps to the end of

@@ -14,6 +14,7 @@ pub mod extract;
 pub mod features;
 pub mod filters;
 pub mod ibsi;
+pub mod ignored;
 pub mod image;
 pub mod learn;
 pub mod limits;

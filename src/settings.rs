@@ -226,6 +226,10 @@ pub const MAX_DISTANCE: usize = 1000;
 /// The largest value `maxGreyLevels` may be raised to (2^24): its bin edges alone are allocated in full.
 pub const MAX_GREY_LEVELS_CEILING: usize = 1 << 24;
 
+/// The largest `label` accepted, 2^53 - 1: every whole number up to it is exactly representable as an
+/// `f64`, as mask values are held; above it, neighbouring labels would compare equal.
+pub const MAX_LABEL: i64 = (1 << 53) - 1;
+
 /// The default of `maxGreyLevels`.
 pub const DEFAULT_MAX_GREY_LEVELS: usize = 1 << 16;
 /// The default of `maxMemoryMB`.
@@ -417,6 +421,12 @@ impl Params {
                     let l = as_int(k, v)?;
                     if l <= 0 {
                         return Err(bad(k, format!("must be greater than 0, got {l}")));
+                    }
+                    if l > MAX_LABEL {
+                        return Err(bad(
+                            k,
+                            format!("{l} is above 2^53 - 1 = {MAX_LABEL}: larger labels are not exactly representable as the mask's floating-point values (a label of 2^62 would also select 2^62 + 1)"),
+                        ));
                     }
                     self.label = l;
                 }
@@ -788,8 +798,13 @@ impl Settings {
         }
 
         let mut image_types = Vec::new();
+        // PyRadiomics uses the original image when the section is absent or empty.
         match doc.get("imageType") {
             None => image_types.push(ImageTypeSettings {
+                kind: ImageType::Original,
+                params: params.clone(),
+            }),
+            Some(Value::Object(m)) if m.is_empty() => image_types.push(ImageTypeSettings {
                 kind: ImageType::Original,
                 params: params.clone(),
             }),
@@ -821,6 +836,17 @@ impl Settings {
                     "section 'imageType' must be a mapping, got {other}"
                 )))
             }
+        }
+
+        // PyRadiomics computes no LoG image at all without a sigma, silently; here that is refused.
+        if image_types
+            .iter()
+            .any(|it| it.kind == ImageType::LoG && it.params.sigma.is_empty())
+        {
+            return Err(Error::setting(
+                "image type 'LoG' has no sigma: give the filter widths in mm (e.g. sigma: [1.0, 3.0]) in its \
+                 settings or the setting section; without one PyRadiomics computes no LoG feature",
+            ));
         }
 
         let mut classes = Vec::new();

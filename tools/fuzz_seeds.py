@@ -3,6 +3,8 @@
 only. Model seeds are trained by the command line: pass the `radiomics` binary to make them, e.g.
 `python3 tools/fuzz_seeds.py target/debug/radiomics`; without it the committed model seeds are kept."""
 import gzip
+import hashlib
+import json
 import os
 import struct
 import subprocess
@@ -102,13 +104,30 @@ setting:
             t = os.path.join(tmp, "t.csv")
             with open(t, "w") as f:
                 f.write("case_id,patient_id,label,a,b,c\n" + rows)
-            for clf in ["logistic", "lda", "svm"]:  # a forest file is tens of KB: too large a seed
+            for clf in ["logistic", "lda", "svm"]:
                 out = os.path.join(tmp, clf + ".json")
                 subprocess.run([binary, "train", "--table", t, "--out", out, "--selector", "anova",
                                 "--classifier", clf, "--folds", "2"], check=True,
                                stdout=subprocess.DEVNULL)
                 with open(out, "rb") as f:
                     put("model", clf + ".json", f.read())
+            # A forest with the extraction settings it was trained with (so that the model targets reach
+            # them), cut to its first four trees (a whole forest is tens of KB: too large a seed) and
+            # sealed again with its SHA-256 checksum.
+            params = os.path.join(tmp, "p.yaml")
+            with open(params, "w") as f:
+                f.write("imageType: {Original: {}, LoG: {sigma: [1.0]}}\nsetting: {binWidth: 10, label: 1}\n")
+            out = os.path.join(tmp, "random_forest.json")
+            subprocess.run([binary, "train", "--table", t, "--out", out, "--selector", "anova",
+                            "--classifier", "random_forest", "--folds", "2", "--params", params],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            with open(out) as f:
+                doc = json.load(f)
+            doc["classifier"]["trees"] = doc["classifier"]["trees"][:4]
+            doc.pop("checksum", None)
+            canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            doc["checksum"] = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+            put("model", "random_forest.json", json.dumps(doc, indent=1))
 
     # capi_extract: [nx, ny, nz, dtype, flags, bin, label] + optional geometry + voxel and mask patterns.
     ramp = bytes(range(64))
@@ -120,6 +139,45 @@ setting:
         + struct.pack("<3d", -5.0, 3.0, 10.0) + ramp + mask)
     put("capi_extract", "f64_fractional_mask_resampled", bytes([4, 5, 3, 10, 0x88, 16, 1])
         + struct.pack("<8d", 1.5, -2.0, 100.0, 3.25, 7.0, 0.0, 12.0, 5.5) + bytes([64, 64, 32, 64]))
+
+    # nrrd: whole files, header and data; 4x3x2 voxels.
+    def nrrd(fields, payload):
+        return ("NRRD0004\n" + "".join(f"{k}: {v}\n" for k, v in fields) + "\n").encode() + payload
+    geometry = [("space", "left-posterior-superior"), ("space directions", "(0.8,0,0) (0,0.8,0) (0,0,2.5)"),
+                ("space origin", "(-10,20.5,3)")]
+    shorts = struct.pack("<24h", *[(i * 37) % 200 - 50 for i in range(24)])
+    put("nrrd", "short_raw.nrrd", nrrd([("type", "short"), ("dimension", "3"), ("sizes", "4 3 2"),
+                                        ("encoding", "raw"), ("endian", "little")] + geometry, shorts))
+    put("nrrd", "float_gzip_big.nrrd", nrrd(
+        [("type", "float"), ("dimension", "3"), ("sizes", "4 3 2"), ("encoding", "gzip"), ("endian", "big"),
+         ("kinds", "domain domain domain")] + geometry,
+        gzip.compress(struct.pack(">24f", *[i * 0.25 for i in range(24)]), mtime=0)))
+    put("nrrd", "uchar_skips.nrrd", nrrd([("type", "uchar"), ("dimension", "3"), ("sizes", "4 3 2"),
+                                          ("encoding", "raw"), ("line skip", "1"), ("byte skip", "2")]
+                                         + geometry, b"junk line\nxx" + bytes(range(24))))
+    put("nrrd", "double_tail.nrrd", nrrd([("type", "double"), ("dimension", "3"), ("sizes", "2 2 2"),
+                                          ("encoding", "raw"), ("endian", "little"), ("byte skip", "-1"),
+                                          ("spacings", "1 1 1")], bytes(5) + struct.pack("<8d", *range(8))))
+
+    # model_sealed: the seed model (byte 0: 0 lda, 1 logistic, 2 svm, 3 forest), then edits of
+    # [path, op, 8-byte operand].
+    put("model_sealed", "lda_untouched", bytes([0]))
+    put("model_sealed", "forest_small_ints", bytes([3]) + bytes([0xC5, 11]) + bytes(8)
+        + bytes([0x87, 11, 3, 0, 0, 0, 0, 0, 0, 0]))
+    put("model_sealed", "svm_number", bytes([2, 0x48, 0]) + struct.pack("<d", 1e-300)
+        + bytes([0x90, 8]) + bytes(8))
+    put("model_sealed", "logistic_null", bytes([1, 0x41, 2]) + bytes(8))
+
+    # capi_settings: flags (bit 0 JSON, bit 1 extract, bit 2 twice), the document up to a 0 byte, then
+    # calls (opcode % 7: 0 set KEY VALUE, 1 bin width, 2 bin count, 3 label, 4 threads, 5 image types).
+    put("capi_settings", "yaml_setters", bytes([6]) + b"imageType: {Original: {}, Square: {}}\nsetting: "
+        b"{binWidth: 5}\0" + bytes([0x08]) + b"[1, 2]\0" + bytes([1]) + struct.pack("<d", 2.5)
+        + bytes([3]) + struct.pack("<q", 1))
+    put("capi_settings", "json_image_types", bytes([3]) + b'{"featureClass": {"glcm": ["Contrast"]}}\0'
+        + bytes([5]) + b'{"LoG": {"sigma": [1.0]}, "Original": {}}\0' + bytes([2]) + struct.pack("<q", 8))
+    put("capi_settings", "ignored_options", bytes([2]) + b"setting: {binWidth: 5, binCount: 4, "
+        b"interpolator: sitkLinear}\nvoxelSetting: {kernelRadius: 1}\0"
+        + bytes([0x80]) + b"padDistance\0" + b"3\0")
 
 
 if __name__ == "__main__":

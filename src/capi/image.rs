@@ -144,10 +144,13 @@ pub extern "C" fn rad_image_load_series(
 ///   an array indexed `[z][y][x]`, as numpy's `SimpleITK.GetArrayFromImage`). Any alignment.
 /// - `dtype`: a `rad_dtype` value, native byte order.
 /// - `dims`: number of voxels along x, y, z (each at least 1).
-/// - `spacing`: voxel spacing along x, y, z in mm (finite, positive).
-/// - `origin`: world position (LPS mm) of the centre of the first voxel.
+/// - `spacing`: voxel spacing along x, y, z in mm, each within [1e-6, 1e6] (a nanometre to a kilometre:
+///   beyond, products such as a voxel's volume leave the range where features stay meaningful).
+/// - `origin`: world position (LPS mm) of the centre of the first voxel, each coordinate finite and at
+///   most 1e9 in magnitude.
 /// - `direction`: direction cosines, row-major 3x3 (ITK's `GetDirection()` order: column `c` is the world
-///   direction of axis `c`); must be invertible. Pass the identity for an axis-aligned grid.
+///   direction of axis `c`); must be orthonormal (each entry of DᵀD within 1e-4 of the identity's, so
+///   that single-precision cosines pass). Pass the identity for an axis-aligned grid.
 ///
 /// On success `*out` receives a new image, owned by the caller and freed with `rad_image_free`; on
 /// failure `*out` is left as it was. Returns `RAD_OK`, or `RAD_INVALID_ARGUMENT` for a NULL pointer, an
@@ -210,6 +213,7 @@ pub extern "C" fn rad_image_from_buffer(
             origin,
             direction,
         };
+        check_buffer_geometry(&geometry)?;
         // The buffer's element type is kept, as the file loaders keep theirs: resampling rounds back to it
         // (ITK resamples in the input's pixel type), so that int16 voxels give the same features whether
         // they come from a file or from memory.
@@ -217,6 +221,47 @@ pub extern "C" fn rad_image_from_buffer(
         write_out(out, rad_image::into_handle(image));
         Ok(())
     })
+}
+
+/// The largest magnitude of an origin coordinate `rad_image_from_buffer` accepts, in mm.
+const MAX_ORIGIN: f64 = 1e9;
+/// How far DᵀD may be from the identity, entry by entry, for a direction matrix `D` to count as
+/// orthonormal.
+const ORTHONORMAL_TOLERANCE: f64 = 1e-4;
+
+/// The checks of a caller's geometry beyond [`Geometry::validate`] (finite, positive, invertible): a
+/// spacing or origin no scanner gives (1e-200 mm voxels have a volume of 0, 1e200 mm ones an infinite
+/// one) and a direction that is not a rotation (possibly with reflection), which ITK never produces.
+fn check_buffer_geometry(g: &Geometry) -> Result<(), Error> {
+    g.validate()?;
+    let (lo, hi) = crate::image::PLAUSIBLE_SPACING_MM;
+    for (axis, s) in ["x", "y", "z"].iter().zip(g.spacing) {
+        if !(lo..=hi).contains(&s) {
+            return Err(invalid(format!(
+                "spacing along {axis} is {s:e} mm; it must lie within [{lo:e}, {hi:e}] mm"
+            )));
+        }
+    }
+    if g.origin.iter().any(|o| o.abs() > MAX_ORIGIN) {
+        return Err(invalid(format!(
+            "origin {:?} lies more than {MAX_ORIGIN:e} mm from 0",
+            g.origin
+        )));
+    }
+    let d = &g.direction;
+    for i in 0..3 {
+        for j in 0..3 {
+            // Entry (i, j) of DᵀD: the dot product of columns i and j.
+            let dot: f64 = (0..3).map(|r| d[3 * r + i] * d[3 * r + j]).sum();
+            let want = if i == j { 1.0 } else { 0.0 };
+            if (dot - want).abs() > ORTHONORMAL_TOLERANCE {
+                return Err(invalid(format!(
+                    "direction {d:?} is not orthonormal (columns {i} and {j} have dot product {dot}, not {want})"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes to `*dtype` the element type the image's voxels were stored in: the `rad_dtype` of the file's
@@ -442,6 +487,66 @@ mod tests {
         );
         assert_eq!(st, rad_status::RadInvalidArgument);
         assert!(img.is_null());
+    }
+
+    #[test]
+    fn absurd_geometry_is_refused_naming_it() {
+        let make = |spacing: [f64; 3], origin: [f64; 3], direction: [f64; 9]| {
+            let mut img = null_mut();
+            let st = rad_image_from_buffer(
+                [1u8; 8].as_ptr().cast(),
+                8,
+                rad_dtype::RadUint8 as i32,
+                [2usize, 2, 2].as_ptr(),
+                spacing.as_ptr(),
+                origin.as_ptr(),
+                direction.as_ptr(),
+                &mut img,
+            );
+            // SAFETY: the message is a NUL-terminated string owned by this thread.
+            let msg = unsafe { std::ffi::CStr::from_ptr(crate::capi::rad_last_error_message()) }
+                .to_string_lossy()
+                .into_owned();
+            if !img.is_null() {
+                rad_image_free(img);
+            }
+            (st, msg)
+        };
+        let o = [0.0; 3];
+        for (spacing, origin, direction, needle) in [
+            ([1e-200, 1.0, 1.0], o, ID, "spacing along x"),
+            ([1.0, 1e200, 1.0], o, ID, "spacing along y"),
+            ([1.0, 1.0, 0.0], o, ID, "spacing along z"),
+            ([1.0, 1.0, f64::NAN], o, ID, "spacing along z"),
+            ([1.0; 3], [1e300, 0.0, 0.0], ID, "origin"),
+            ([1.0; 3], [0.0, f64::INFINITY, 0.0], ID, "origin"),
+            (
+                [1.0; 3],
+                o,
+                [2.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+                "not orthonormal",
+            ),
+            (
+                [1.0; 3],
+                o,
+                [1.0, 0.5, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+                "not orthonormal",
+            ),
+        ] {
+            let (st, msg) = make(spacing, origin, direction);
+            assert_eq!(st, rad_status::RadInvalidArgument, "{spacing:?} {origin:?}");
+            assert!(msg.contains(needle), "{msg}");
+        }
+        // A rotation, a reflection and single-precision cosines are orthonormal.
+        let c = (0.5f32.sqrt()) as f64;
+        for direction in [
+            [0.0, -1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0],
+            [-1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+            [c, -c, 0.0, c, c, 0.0, 0.0, 0.0, 1.0],
+        ] {
+            let (st, msg) = make([0.5, 0.5, 3.0], [-120.0, 80.5, 1e6], direction);
+            assert_eq!(st, rad_status::RadOk, "{direction:?}: {msg}");
+        }
     }
 
     #[test]

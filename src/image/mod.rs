@@ -31,6 +31,11 @@ pub struct Geometry {
     pub direction: [f64; 9],
 }
 
+/// The voxel spacings, in mm, that an image handed in from outside (a caller's buffer, a NRRD header) may
+/// have: a nanometre to a kilometre. Beyond them products such as a voxel's volume leave the range where
+/// features stay meaningful (1e-200 mm voxels have a volume of 0, 1e200 mm ones an infinite one).
+pub const PLAUSIBLE_SPACING_MM: (f64, f64) = (1e-6, 1e6);
+
 /// The identity direction matrix.
 pub const IDENTITY_DIRECTION: [f64; 9] = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0];
 

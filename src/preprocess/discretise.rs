@@ -141,7 +141,9 @@ pub fn bin_edges_in(
                 return Err(Error::new(
                     crate::ErrorKind::LimitExceeded,
                     format!(
-                        "binWidth {w:?} over the ROI range [{min:?}, {max:?}] gives {n} grey levels, more than the limit of {max_levels} (setting maxGreyLevels)"
+                        "binWidth {w:?} over the ROI range [{min:?}, {max:?}] gives {} grey levels, more than the limit of {max_levels} (setting maxGreyLevels)",
+                        // The count itself, not its saturated integer.
+                        if count.is_finite() { format!("{:.0}", count.ceil()) } else { "infinitely many".to_string() }
                     ),
                 ));
             }

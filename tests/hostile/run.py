@@ -3,7 +3,9 @@
 folder, each run with a time limit and an address-space limit. Asserts, for every probe: no signal
 (abort, segfault), no panic (exit 101), no hang (time limit), no out-of-memory (the limit makes a huge
 allocation fail, which Rust reports as an abort), the documented exit code (0 success, 2 usage/settings,
-3 input files, 4 ROI, 5 model), and for a refusal a message that names the input it refuses.
+3 input files, 4 ROI, 5 model, 6 a limit reached), and for a refusal a message that names the input it
+refuses. An option without effect must give a warning that names it and the features of the run without
+it, byte for byte.
 
     python3 tests/hostile/run.py target/release/radiomics      # standard library only
 """
@@ -84,11 +86,11 @@ def run(binary, probes):
             failures.append(f"{name}: killed by signal {-rc} (crash or out of memory): {err[-300:]}")
         elif rc == 101 or "panicked" in err:
             failures.append(f"{name}: panic: {err[-300:]}")
-        elif rc == 1 and "limit" in err and "radiomics: error:" in err:
-            pass  # a limit (maxGreyLevels, maxMemoryMB, ...) reached: exit 1, documented in docs/errors.md
         elif rc not in codes:
             failures.append(f"{name}: exit {rc}, expected one of {codes}: {err[-300:]}")
-        elif rc != 0 and names and not any(n in err for n in names + ["do not share a grid"]):
+        elif rc == 6 and "limit" not in err:
+            failures.append(f"{name}: exit 6 without naming the limit: {err[-300:]}")
+        elif rc != 0 and rc != 6 and names and not any(n in err for n in names + ["do not share a grid"]):
             failures.append(f"{name}: the refusal does not name {names}: {err[-300:]}")
         elif rc != 0 and "radiomics: error:" not in err and "error:" not in err:
             failures.append(f"{name}: exit {rc} without an error message")
@@ -146,7 +148,7 @@ def build(binary, tmp):
             struct.pack_into(fmt, b, off, v)
             name = f"nifti_{field}_{k}.nii"
             path = P.file(name, bytes(b))
-            P.add(f"NIfTI {field} = {v!r} (image)", extract(path), [0, 3], [name])
+            P.add(f"NIfTI {field} = {v!r} (image)", extract(path), [0, 3, 6], [name])
             mpath = P.file("m_" + name, bytes(b[:352]) + maskv if field not in ("bitpix", "datatype")
                            else bytes(b))
             P.add(f"NIfTI {field} = {v!r} (mask)", extract(img, mpath), [0, 3, 4], ["m_" + name])
@@ -193,7 +195,7 @@ def build(binary, tmp):
     for k, v in enumerate([float("inf"), -float("inf"), 3.4e38, -3.4e38, 1e-45]):
         data = f32([v if (x, y, z) == (3, 3, 3) else float(x) for z in range(8) for y in range(8) for x in range(8)])
         name = f"special{k}.nii"
-        P.add(f"value {v!r} inside the ROI", extract(P.file(name, nifti((8, 8, 8), data, 16, 32))), [0, 3, 4])
+        P.add(f"value {v!r} inside the ROI", extract(P.file(name, nifti((8, 8, 8), data, 16, 32))), [0, 3, 4, 6])
     for k, mv in enumerate([0.5, float("nan"), -1.0, 1e10, 2.0 ** 62]):
         data = f32([mv if (x, y, z) == (3, 3, 3) else (1.0 if 2 <= x < 6 and 2 <= y < 6 and 2 <= z < 6 else 0.0)
                     for z in range(8) for y in range(8) for x in range(8)])
@@ -205,8 +207,14 @@ def build(binary, tmp):
     P.add("two-voxel ROI", extract(img, P.file("two.nii", nifti((8, 8, 8), two))), [0, 4])
     P.add("empty mask", extract(img, P.file("empty.nii", nifti((8, 8, 8)))), [4])
     P.add("mask on another grid", extract(img, P.file("m6.nii", nifti((6, 6, 6), i16([1] * 216)))), [3])
-    for k, lab in enumerate(["0", "-1", "2", "99999999999", "4611686018427387904"]):
+    for k, lab in enumerate(["0", "-1", "2", "99999999999", "9007199254740991"]):
         P.add(f"--label {lab}", extract(img, extra=["--label", lab]), [2, 4])
+    # Labels not exactly representable as doubles (2^62 and 2^62 + 1 would compare equal): refused.
+    for lab in ["9007199254740992", "4611686018427387904", "4611686018427387905", "9223372036854775807"]:
+        P.add(f"--label {lab} refused", extract(img, extra=["--label", lab]), [2], ["not exactly representable"])
+        name = f"label_{lab}.yaml"
+        P.add(f"setting label {lab} refused", extract(img, params=P.file(name, f"setting:\n  label: {lab}\n")),
+              [2], [name])
     for t in ["-1", "100000", "1000000", "abc", "1025"]:
         P.add(f"--threads {t}", extract(img, extra=["--threads", t]), [2])
 
@@ -224,7 +232,7 @@ def build(binary, tmp):
             if key in ("sigma",):
                 text = "imageType:\n  LoG: {}\n" + text
             path = P.file(name, text)
-            P.add(f"setting {key}: {v}", extract(img, params=path), [0, 1, 2, 3, 4],
+            P.add(f"setting {key}: {v}", extract(img, params=path), [0, 2, 3, 4, 6],
                   [name, key], check=None)
     hostile_docs = {
         "dup_yaml.yaml": "setting:\n  binWidth: 5\n  binWidth: 10\n",
@@ -255,7 +263,7 @@ def build(binary, tmp):
     }
     for name, text in hostile_docs.items():
         path = P.file(name, text)
-        P.add(f"parameter file {name}", extract(img, params=path), [0, 1, 2, 3, 4], [name, "limit", "nope"])
+        P.add(f"parameter file {name}", extract(img, params=path), [0, 2, 3, 4, 6], [name, "limit", "nope"])
     # Silent acceptance that must be refused (exit 2): these would otherwise change or drop features.
     for name in ["dup_yaml.yaml", "dup_json.json", "nan_json.json", "threads_big.yaml"]:
         P.add(f"parameter file {name} refused", extract(img, params=os.path.join(tmp, name)), [2], [name])
@@ -264,6 +272,108 @@ def build(binary, tmp):
     P.add("--params MODALITY for a modality not given", ["extract", "--image", f"t1={img}", "--mask", mask,
                                                         "--params", f"adc={os.path.join(tmp, 'fine_resample.yaml')}"],
           [2], ["adc"])
+
+    # Options without effect: accepted (as PyRadiomics), a warning naming the option, and exactly the
+    # features of the run without it.
+    def same_as(baseline_args, needle):
+        def check(p):
+            err = p.stderr.decode(errors="replace")
+            if "radiomics: warning:" not in err or needle not in err:
+                return f"no warning naming '{needle}': {err[-300:]}"
+            ref = subprocess.run([binary] + baseline_args, capture_output=True, timeout=TIMEOUT)
+            if ref.returncode != 0:
+                return f"the baseline run failed: {ref.stderr.decode(errors='replace')[-300:]}"
+            if b"radiomics: warning:" in ref.stderr:
+                return f"the baseline run warns too: {ref.stderr.decode(errors='replace')[-300:]}"
+            return None if ref.stdout == p.stdout else "the features differ from the run without the option"
+        return check
+    rs = "resampledPixelSpacing: [2, 2, 2]"
+    ignored = [
+        ("setting: {binWidth: 5, binCount: 8}", "setting: {binCount: 8}", "binWidth"),
+        ("setting: {binWidth: 25, binCount: 8}", "setting: {binCount: 8}", "binWidth"),
+        ("imageType: {Original: {binWidth: 2}}\nsetting: {binCount: 8}", "setting: {binCount: 8}", "binWidth"),
+        ("setting: {binWidth: 5}\nimageType: {Original: {binWidth: 10}}", "imageType: {Original: {binWidth: 10}}",
+         "overrides it"),
+        ("setting: {sigma: [1.0, 2.0]}", "", "sigma"),
+        ("setting: {wavelet: db2}", "", "wavelet"),
+        ("setting: {start_level: 1, level: 2}", "", "level"),
+        ("setting: {gradientUseSpacing: false}", "", "gradientUseSpacing"),
+        ("setting: {lbp2DRadius: 2, lbp2DSamples: 4, lbp2DMethod: ror}", "", "lbp2D"),
+        ("setting: {lbp3DLevels: 3, lbp3DIcosphereRadius: 2}", "", "lbp3D"),
+        ("imageType: {Original: {sigma: [1.0]}}", "imageType: {Original: {}}", "sigma"),
+        ("imageType: {Square: {wavelet: haar}}", "imageType: {Square: {}}", "wavelet"),
+        ("imageType: {Original: {label: 2}}", "imageType: {Original: {}}", "label"),
+        ("imageType: {Original: {normalize: true}}", "imageType: {Original: {}}", "normalize"),
+        ("imageType: {Original: {resegmentRange: [0, 10]}}", "imageType: {Original: {}}", "resegmentRange"),
+        ("imageType: {Original: {" + rs + "}}", "imageType: {Original: {}}", "resampledPixelSpacing"),
+        ("imageType: {Original: {correctMask: true, preCrop: true}}", "imageType: {Original: {}}", "preCrop"),
+        ("imageType: {Original: {minimumROISize: 3}}", "imageType: {Original: {}}", "minimumROISize"),
+        ("setting: {normalizeScale: 100}", "", "normalizeScale"),
+        ("setting: {removeOutliers: 3}", "", "removeOutliers"),
+        ("setting: {interpolator: sitkLinear}", "", "interpolator"),
+        ("setting: {interpolator: 1}", "", "interpolator"),
+        ("setting: {padDistance: 10}", "", "padDistance"),
+        ("setting: {preCrop: true, " + rs + "}", "setting: {" + rs + "}", "preCrop"),
+        ("setting: {correctMask: true, " + rs + "}", "setting: {" + rs + "}", "correctMask"),
+        ("setting: {resegmentMode: sigma}", "", "resegmentMode"),
+        ("setting: {resegmentShape: true}", "", "resegmentShape"),
+        ("setting: {force2Ddimension: 1}", "", "force2Ddimension"),
+        ("featureClass: {firstorder: }\nsetting: {distances: [2]}", "featureClass: {firstorder: }", "distances"),
+        ("featureClass: {firstorder: }\nsetting: {symmetricalGLCM: false}", "featureClass: {firstorder: }",
+         "symmetricalGLCM"),
+        ("featureClass: {glszm: }\nsetting: {weightingNorm: euclidean}", "featureClass: {glszm: }", "weightingNorm"),
+        ("featureClass: {glcm: }\nsetting: {gldm_a: 2}", "featureClass: {glcm: }", "gldm_a"),
+        ("featureClass: {glcm: }\nsetting: {voxelArrayShift: 500}", "featureClass: {glcm: }", "voxelArrayShift"),
+        ("featureClass: {shape: }\nsetting: {binWidth: 3}", "featureClass: {shape: }", "binWidth"),
+        ("featureClass: {shape: }\nsetting: {binCount: 3}", "featureClass: {shape: }", "binCount"),
+        ("featureClass: {firstorder: }\nsetting: {force2D: true}", "featureClass: {firstorder: }", "force2D"),
+        ("featureClass: {shape2D: , firstorder: }", "featureClass: {firstorder: }", "shape2D"),
+        ("voxelSetting: {kernelRadius: 2}", "", "voxelSetting"),
+        ("voxelSetting: {kernelRadius: 1, maskedKernel: false, initValue: 0}", "", "voxelSetting"),
+        ("featureClass: {}", "", "featureClass is empty"),
+        ("imageType: {}", "", "imageType is empty"),
+    ]
+    for k, (with_option, without_option, needle) in enumerate(ignored):
+        a = P.file(f"ign{k}.yaml", with_option + "\n")
+        b = P.file(f"ign{k}_base.yaml", without_option + "\n")
+        P.add(f"option without effect: {with_option!r}", extract(img, params=a), [0],
+              check=same_as(extract(img, params=b), needle))
+    # The same through JSON, and per modality in a multi-sequence case (the warning names the modality).
+    a = P.file("ign_json.json", '{"setting": {"binWidth": 5, "binCount": 8}}')
+    b = P.file("ign_json_base.json", '{"setting": {"binCount": 8}}')
+    P.add("option without effect (JSON)", extract(img, params=a), [0], check=same_as(extract(img, params=b), "binWidth"))
+    a = P.file("ign_mod.yaml", "setting: {interpolator: sitkLinear}\n")
+    P.add("option without effect for one modality",
+          ["extract", "--image", f"t1={img}", "--image", f"adc={img}", "--mask", mask, "--params", f"adc={a}"], [0],
+          check=same_as(["extract", "--image", f"t1={img}", "--image", f"adc={img}", "--mask", mask],
+                        "adc: setting 'interpolator'"))
+    # Refused: LoG without a sigma (PyRadiomics silently computes no LoG feature), sigma not positive.
+    for k, text in enumerate(["imageType: {LoG: {}}", "imageType: {LoG: {sigma: []}}", "imageType: {LoG: }",
+                              "imageType: {Original: {}, LoG: {sigma: null}}",
+                              "setting: {sigma: []}\nimageType: {LoG: {}}"]):
+        name = f"nosigma{k}.yaml"
+        P.add(f"LoG without sigma: {text!r}", extract(img, params=P.file(name, text + "\n")), [2],
+              ["has no sigma"])
+    for k, v in enumerate(["0", "-1", ".nan", ".inf", "-.inf", "'x'", "[1, 0]", "[[1]]"]):
+        name = f"badsigma{k}.yaml"
+        P.add(f"LoG sigma {v}", extract(img, params=P.file(name, f"imageType: {{LoG: {{sigma: [{v}]}}}}\n")),
+              [2], [name])
+    # A sigma too large for the image: skipped with a warning, as PyRadiomics; the other sigmas computed.
+    name = "big_sigma.yaml"
+    P.add("LoG sigma too large for the image", extract(img, params=P.file(
+        name, "imageType: {Original: {}, LoG: {sigma: [1.0, 1e9]}}\n")), [0],
+        check=lambda p: None if b"LoG sigma 1000000000 skipped" in p.stderr and b"log-sigma-1-0-mm-3D" in p.stdout
+        else f"no skip warning, or sigma 1 missing: {p.stderr.decode(errors='replace')[-300:]}")
+    # Limits: exit 6, the message naming the setting.
+    for k, (text, needle) in enumerate([
+            ("setting: {maxVoxels: 100}", "maxVoxels"),
+            ("setting: {maxMemoryMB: 1, resampledPixelSpacing: [0.05, 0.05, 0.05]}", "maxMemoryMB"),
+            ("setting: {binCount: 100, maxGreyLevels: 10}", "maxGreyLevels"),
+            ("setting: {binWidth: 0.001, maxGreyLevels: 100}", "maxGreyLevels"),
+            ("setting: {resampledPixelSpacing: [0.001, 0.001, 0.001]}", "maxVoxels"),
+            ("setting: {maxGreyLevels: 16000000, binWidth: 0.000001}", "limit")]):
+        name = f"limit{k}.yaml"
+        P.add(f"limit: {text!r}", extract(img, params=P.file(name, text + "\n")), [6], [needle])
 
     # Images that do not cover the ROI (multi-sequence: resampled onto the mask's grid).
     for k, origin in enumerate([(1000, 0, 0), (0, -500, 0), (0, 0, 3.0), (5.0, 5.0, 5.0)]):
@@ -297,6 +407,9 @@ def build(binary, tmp):
         "sizes_huge": [("sizes", "100000 100000 100000")], "sizes_neg": [("sizes", "-8 8 8")],
         "type_block": [("type", "block")], "space_weird": [("space", "scanner-xyz")],
         "origin_inf": [("space origin", "(inf,0,0)")],
+        "dir_huge": [("space directions", "(1e200,0,0) (0,1,0) (0,0,1)")],
+        "dir_tiny": [("space directions", "(1e-200,0,0) (0,1,0) (0,0,1)")],
+        "dir_big": [("space directions", "(1e7,0,0) (0,1,0) (0,0,1)")],
     }
     for name, extra_fields in variants.items():
         keys_over = {k for k, _ in extra_fields}
@@ -307,7 +420,7 @@ def build(binary, tmp):
         if name == "line_skip":
             payload = b"a\nb\nc\n" + ramp
         fname = f"n_{name}.nrrd"
-        codes = [0] if name in ("byte_skip", "byte_skip_neg", "line_skip") else [1, 3]
+        codes = [0] if name in ("byte_skip", "byte_skip_neg", "line_skip") else [3, 6]
 
         def same_as_valid(p, ref=None):
             return None

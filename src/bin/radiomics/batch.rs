@@ -59,6 +59,22 @@ pub fn run(args: BatchArgs) -> Result<()> {
             .check_modalities(&present)
             .map_err(|e| e.context("--params"))?;
     }
+    // Options without effect, said once for the run rather than per case.
+    let modalities: Vec<&str> = rows
+        .first()
+        .map(|r| r.images.iter().map(|(m, _)| m.as_str()).collect())
+        .unwrap_or_default();
+    let own = extractor.modality_settings();
+    if modalities.iter().any(|m| !own.contains_key(*m)) {
+        for w in extractor.default_settings().ignored_options(false) {
+            eprintln!("radiomics: warning: {w}");
+        }
+    }
+    for (m, s) in own {
+        for w in s.ignored_options(false) {
+            eprintln!("radiomics: warning: {m}: {w}");
+        }
+    }
     let tty = std::io::stderr().is_terminal();
     let progress = |done: usize, total: usize| {
         if tty {

@@ -64,7 +64,8 @@ fn main() -> ExitCode {
 }
 
 /// Exit codes by error kind: 2 for bad usage or settings, 3 for input files, 4 for the ROI, 5 for a model
-/// that does not fit, 1 otherwise.
+/// that does not fit, 6 for input refused by a limit (`maxVoxels`, `maxMemoryMB`, `maxGreyLevels`, the
+/// texture work bound): a refusal the caller can lift, told apart from 1, an internal error.
 fn exit_code(e: &radiomics::Error) -> u8 {
     use radiomics::ErrorKind as K;
     match e.kind() {
@@ -72,6 +73,7 @@ fn exit_code(e: &radiomics::Error) -> u8 {
         K::Io | K::Format | K::GeometryMismatch => 3,
         K::EmptyRoi => 4,
         K::ModelMismatch => 5,
+        K::LimitExceeded => 6,
         _ => 1,
     }
 }

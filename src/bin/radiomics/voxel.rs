@@ -28,6 +28,9 @@ pub fn run(args: &ExtractArgs, image: &Path, settings: Settings) -> Result<()> {
         .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "--voxel needs --out-dir"))?;
     let started = std::time::Instant::now();
     let cpu_started = cpu_seconds();
+    for w in settings.ignored_options(true) {
+        eprintln!("radiomics: warning: {w}");
+    }
     let extractor = Extractor::new(settings);
     let img = read_image(image).map_err(|e| e.context("--image"))?;
     let label = extractor.settings().params().label;

@@ -22,6 +22,22 @@ pub fn read_nrrd_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<I
     parse(&bytes, options).map_err(|e| e.context(format!("'{}'", path.display())))
 }
 
+/// As [`read_nrrd_with`], from the bytes of a whole NRRD file (header and data in one; a detached
+/// `data file` has no folder to be found in and is refused).
+pub fn read_nrrd_bytes_with(bytes: &[u8], options: &ReadOptions) -> Result<Image> {
+    if bytes.len() > options.max_inflated_bytes() {
+        return Err(Error::new(
+            crate::error::ErrorKind::LimitExceeded,
+            format!(
+                "{} bytes is longer than {}, the limit for a file",
+                bytes.len(),
+                options.max_inflated_bytes()
+            ),
+        ));
+    }
+    parse(bytes, options)
+}
+
 /// The bytes of a NRRD file: its magic checked first (so that a device such as `/dev/zero` is refused
 /// after 8 bytes), then at most `limit` bytes in all.
 fn read_bounded(path: &Path, limit: usize) -> Result<Vec<u8>> {
@@ -258,11 +274,19 @@ pub(crate) fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Image> {
         }
         for (axis, v) in vecs.iter().enumerate() {
             let v = parse_vector(v)?;
-            let norm = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+            let text = v.map(|x| format!("{x:e}")).join(",");
+            // The length without overflow or underflow of the squares.
+            let big = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+            let norm = big * v.iter().map(|x| (x / big).powi(2)).sum::<f64>().sqrt();
             if !(norm.is_finite() && norm > 0.0) {
                 return Err(Error::format(format!(
-                    "NRRD space direction of axis {axis} '{}' is zero or not finite",
-                    v.map(|x| x.to_string()).join(",")
+                    "NRRD space direction of axis {axis} ({text}) is zero or not finite"
+                )));
+            }
+            let (lo, hi) = crate::image::PLAUSIBLE_SPACING_MM;
+            if !(lo..=hi).contains(&norm) {
+                return Err(Error::format(format!(
+                    "NRRD space direction of axis {axis} ({text}) gives a voxel spacing of {norm:e} mm, outside [{lo:e}, {hi:e}] mm"
                 )));
             }
             g.spacing[axis] = norm;
@@ -272,9 +296,16 @@ pub(crate) fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Image> {
         }
     } else if let Some(sp) = field(&fields, "spacings") {
         for (axis, s) in sp.split_whitespace().take(3).enumerate() {
+            let (lo, hi) = crate::image::PLAUSIBLE_SPACING_MM;
             g.spacing[axis] = s
                 .parse()
-                .map_err(|_| Error::format(format!("bad NRRD spacing '{s}'")))?;
+                .ok()
+                .filter(|x: &f64| (lo..=hi).contains(x))
+                .ok_or_else(|| {
+                    Error::format(format!(
+                        "bad NRRD spacing '{s}' (a finite number within [{lo:e}, {hi:e}] mm)"
+                    ))
+                })?;
         }
     }
     if let Some(o) = field(&fields, "space origin") {
