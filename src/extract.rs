@@ -424,20 +424,28 @@ impl Extractor {
         } else {
             mask
         };
-        let mut bbox = check_roi(&mask, p)?;
+        let mask_box = check_roi(&mask, p)?;
         let grid: usize = mask.size().iter().product();
-        crate::limits::check_peak_memory("the grid", grid, mask.count(), p)?;
-        let mut shape_mask = mask.clone();
-        let mut roi_mask = mask;
-        if let Some(range) = &p.resegment_range {
-            let reseg = resegment(&image, &roi_mask, range, p.resegment_mode)?;
-            bbox = check_roi(&reseg, p)?;
-            if p.resegment_shape {
-                shape_mask = reseg.clone();
+        // Every ROI voxel lies in its box: count there, not over the whole grid.
+        let count = crop3(mask.roi(), &mask_box).iter().filter(|&&b| b).count();
+        crate::limits::check_peak_memory("the grid", grid, count, p)?;
+        // Re-segmentation narrows the texture ROI; shape keeps the mask unless `resegmentShape`.
+        let resegmented = match &p.resegment_range {
+            Some(range) => {
+                let reseg = resegment(&image, &mask, range, p.resegment_mode)?;
+                let reseg_box = check_roi(&reseg, p)?;
+                Some((reseg, reseg_box))
             }
-            roi_mask = reseg;
-        }
-        check_finite(&image, &roi_mask, &bbox)?;
+            None => None,
+        };
+        let (roi_mask, bbox) = match &resegmented {
+            Some((reseg, reseg_box)) => (reseg, *reseg_box),
+            None => (&mask, mask_box),
+        };
+        // PyRadiomics crops the shape's mask to the re-segmented ROI's box even without
+        // `resegmentShape`: followed, so shape keeps its values (docs/parity.md).
+        let shape_mask = if p.resegment_shape { roi_mask } else { &mask };
+        check_finite(&image, roi_mask, &bbox)?;
 
         let mut out = Features::new();
         for w in self.settings.ignored_options(false) {
@@ -478,7 +486,7 @@ impl Extractor {
         for (it, budget) in self.settings.image_types().iter().zip(&budgets) {
             let derived = timings.time(format!("filter {}", it.kind.name()), || {
                 self.in_pool(|| {
-                    derive_images(it.kind, &image, &roi_mask, &bbox, &it.params, &max_abs)
+                    derive_images(it.kind, &image, roi_mask, &bbox, &it.params, &max_abs)
                 })
             })?;
             if it.kind == ImageType::LoG {
@@ -872,6 +880,39 @@ mod tests {
         none.push("a", 0.0);
         warn_of_nan_features(&mut none);
         assert!(none.warnings().is_empty());
+    }
+
+    #[test]
+    fn shape_without_resegment_shape_is_cropped_to_the_resegmented_box() {
+        // A 1x4x4 ROI whose last column and one inner voxel lie outside the re-segmentation range:
+        // PyRadiomics computes shape on the original mask cropped to the re-segmented ROI's box (12
+        // voxels, not 16), and on the re-segmented mask itself (11) with `resegmentShape`.
+        let mut data = ndarray::Array3::<f64>::from_elem((3, 6, 6), 10.0);
+        let mut labels = ndarray::Array3::<f64>::zeros((3, 6, 6));
+        for y in 1..5 {
+            for x in 1..5 {
+                labels[[1, y, x]] = 1.0;
+                data[[1, y, x]] = if x == 4 { 100.0 } else { 10.0 + (x + y) as f64 };
+            }
+        }
+        data[[1, 1, 1]] = 50.0;
+        data[[1, 2, 2]] = 100.0;
+        let geometry = crate::image::Geometry::new([1.0; 3], [0.0; 3]);
+        let image = Image::new(data, geometry).unwrap();
+        let mask = Image::new(labels, geometry).unwrap();
+        let volume = |reseg_shape: bool| {
+            let yaml = format!(
+                "setting: {{resegmentRange: [0, 60], resegmentShape: {reseg_shape}, minimumROIDimensions: 1}}\n\
+                 featureClass: {{shape: [VoxelVolume], firstorder: [Maximum]}}\n"
+            );
+            let f = Extractor::new(Settings::from_yaml_str(&yaml).unwrap())
+                .extract(&image, &mask)
+                .unwrap();
+            assert_eq!(f.get("original_firstorder_Maximum"), Some(50.0));
+            f.get("original_shape_VoxelVolume").unwrap()
+        };
+        assert_eq!(volume(false), 12.0);
+        assert_eq!(volume(true), 11.0);
     }
 
     #[test]

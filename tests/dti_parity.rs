@@ -4,7 +4,7 @@
 //!
 //! Compared voxels: every voxel of the volume (dipy fitted without a mask), all 1000 of them; the test
 //! requires every reference value to be finite (they are: dipy's fit is defined everywhere, the few
-//! zero signals being clipped to 1e-4). FA must agree within 1e-9 absolute (the issue asks 1e-6), MD,
+//! zero signals being clipped to 1e-4). FA must agree within 1e-9 absolute (1e-6 is the requirement), MD,
 //! AD, RD and the six tensor elements within 1e-13 mm²/s absolute (typical values 1e-3): bounds a little
 //! above the rounding of either implementation, which order the same sums differently.
 
@@ -82,7 +82,7 @@ fn check_method(method: FitMethod, tag: &str) {
             w.compared, n_voxels,
             "{tag} {name}: every dipy voxel is finite"
         );
-        // FA: the issue's 1e-6, and in fact rounding level. Diffusivities: absolute, because the
+        // FA: the required 1e-6, and in fact rounding level. Diffusivities: absolute, because the
         // rounding of a log-linear fit is absolute in D (about 1e-16 · |ln S| / b), whatever D's size.
         let bound = if name == "FA" { 1e-9 } else { 1e-13 };
         assert!(w.abs <= bound, "{tag} {name}: worst abs {:e}", w.abs);
