@@ -16,6 +16,9 @@ def read(path):
         sys.exit(f"{path}: no 'name,value' header")
     rows = []
     for l in lines[1:]:
+        # PyRadiomics' diagnostics entries describe the input (text), not features.
+        if l.lstrip('"').startswith("diagnostics_"):
+            continue
         name, value = l.rsplit(",", 1)
         rows.append((name, float(value)))
     return rows
