@@ -55,6 +55,7 @@ use crate::error::Result;
 use crate::extract::{format_value, Features};
 use crate::image::io::DataType;
 use crate::image::{check_same_grid, Geometry, Image, Mask};
+use crate::numeric::pairwise_sum;
 use crate::preprocess::label::select_label;
 use crate::preprocess::normalise::normalize;
 use crate::preprocess::resample::{resample_image_and_mask, Interpolator};
@@ -520,38 +521,6 @@ pub fn numpy_mean(data: ArrayView3<'_, f64>) -> f64 {
     match data.as_slice() {
         Some(s) => pairwise_sum(s) / n,
         None => pairwise_sum(&data.iter().copied().collect::<Vec<_>>()) / n,
-    }
-}
-
-/// numpy's pairwise summation of float64 (`DOUBLE_pairwise_sum`): blocks of at most 128 values summed
-/// with eight interleaved accumulators, halves (cut at a multiple of 8) summed recursively.
-pub fn pairwise_sum(a: &[f64]) -> f64 {
-    let n = a.len();
-    if n < 8 {
-        let mut res = 0.0;
-        for &v in a {
-            res += v;
-        }
-        res
-    } else if n <= 128 {
-        let mut r = [0.0f64; 8];
-        r.copy_from_slice(&a[..8]);
-        let mut i = 8;
-        while i < n - n % 8 {
-            for (j, acc) in r.iter_mut().enumerate() {
-                *acc += a[i + j];
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for &v in &a[i..] {
-            res += v;
-        }
-        res
-    } else {
-        let mut n2 = n / 2;
-        n2 -= n2 % 8;
-        pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
     }
 }
 

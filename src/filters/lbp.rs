@@ -74,6 +74,7 @@ use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut1, Axis};
 use crate::error::{Error, Result};
 use crate::image::io::DataType;
 use crate::image::{Image, Mask};
+use crate::numeric::pairwise_sum_f32;
 
 /// How scikit-image turns the P sample bits into a code (`lbp2DMethod`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -485,38 +486,6 @@ fn kurtosis_f32(x: &[f64]) -> f64 {
         f64::NAN
     } else {
         (m4 / (m2 * m2) - 3.0) as f64
-    }
-}
-
-/// numpy's pairwise summation of a contiguous float32 row (eight interleaved partial sums per block of
-/// at most 128, halves above that).
-fn pairwise_sum_f32(a: &[f32]) -> f32 {
-    let n = a.len();
-    if n < 8 {
-        let mut res = 0.0f32;
-        for &v in a {
-            res += v;
-        }
-        res
-    } else if n <= 128 {
-        let mut r = [0.0f32; 8];
-        r.copy_from_slice(&a[..8]);
-        let mut i = 8;
-        while i < n - n % 8 {
-            for (rj, &v) in r.iter_mut().zip(&a[i..i + 8]) {
-                *rj += v;
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for &v in &a[i..] {
-            res += v;
-        }
-        res
-    } else {
-        let mut half = n / 2;
-        half -= half % 8;
-        pairwise_sum_f32(&a[..half]) + pairwise_sum_f32(&a[half..])
     }
 }
 
