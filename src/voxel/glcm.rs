@@ -23,11 +23,8 @@ const _: () = assert!(FEATURES.len() == NF);
 
 /// Buffers reused from kernel to kernel by one worker thread.
 pub(super) struct Scratch {
-    /// Position of each grey level among the kernel's present levels (`u32::MAX`: absent); reset after
-    /// every kernel.
-    index: Vec<u32>,
-    /// The kernel's present levels, ascending.
-    present: Vec<u32>,
+    /// The kernel's present levels and each level's position among them.
+    levels: PresentLevels,
     /// The same, as numbers.
     g: Vec<f64>,
     /// The kernel's voxels: local (z, y, x) and the present-level index.
@@ -68,8 +65,7 @@ impl Scratch {
     pub(super) fn new(max_level: u32) -> Scratch {
         let ng = max_level as usize;
         Scratch {
-            index: vec![u32::MAX; ng + 1],
-            present: Vec::new(),
+            levels: PresentLevels::new(max_level),
             g: Vec::new(),
             voxels: Vec::new(),
             keys: Vec::new(),
@@ -101,6 +97,46 @@ impl Scratch {
 pub(super) struct KernelBox<'a> {
     pub dims: [usize; 3],
     pub levels: &'a [u32],
+}
+
+/// The grey levels present in one kernel, ascending, and each level's position among them
+/// (`u32::MAX`: absent). [`rank`](Self::rank) fills both; [`reset`](Self::reset) clears them again in
+/// time proportional to the kernel's levels, not to the image's.
+pub(super) struct PresentLevels {
+    pub index: Vec<u32>,
+    pub present: Vec<u32>,
+}
+
+impl PresentLevels {
+    /// For grey levels `1..=max_level`.
+    pub fn new(max_level: u32) -> PresentLevels {
+        PresentLevels {
+            index: vec![u32::MAX; max_level as usize + 1],
+            present: Vec::new(),
+        }
+    }
+
+    /// The levels of `levels` other than 0 (outside the ROI), ranked.
+    pub fn rank(&mut self, levels: &[u32]) {
+        self.present.clear();
+        for &l in levels {
+            if l != 0 && self.index[l as usize] == u32::MAX {
+                self.index[l as usize] = 0;
+                self.present.push(l);
+            }
+        }
+        self.present.sort_unstable();
+        for (k, &l) in self.present.iter().enumerate() {
+            self.index[l as usize] = k as u32;
+        }
+    }
+
+    /// Every level absent again.
+    pub fn reset(&mut self) {
+        for &l in &self.present {
+            self.index[l as usize] = u32::MAX;
+        }
+    }
 }
 
 /// What every kernel's GLCM shares.
@@ -143,44 +179,34 @@ pub(super) fn features(
 ) -> bool {
     let [dz, dy, dx] = kernel.dims;
     // The present levels and each voxel's index among them.
-    s.present.clear();
-    for &l in kernel.levels {
-        if l != 0 && s.index[l as usize] == u32::MAX {
-            s.index[l as usize] = 0;
-            s.present.push(l);
-        }
-    }
-    s.present.sort_unstable();
-    for (k, &l) in s.present.iter().enumerate() {
-        s.index[l as usize] = k as u32;
-    }
+    s.levels.rank(kernel.levels);
     s.voxels.clear();
     for z in 0..dz {
         for y in 0..dy {
             for x in 0..dx {
                 let l = kernel.levels[(z * dy + y) * dx + x];
                 if l != 0 {
-                    s.voxels
-                        .push(([z as isize, y as isize, x as isize], s.index[l as usize]));
+                    s.voxels.push((
+                        [z as isize, y as isize, x as isize],
+                        s.levels.index[l as usize],
+                    ));
                 }
             }
         }
     }
-    let n = s.present.len();
+    let n = s.levels.present.len();
     let handled = n > 0 && count(s, setup, kernel) >= 2;
     if handled {
         evaluate(s, setup, with_mcc, out);
     }
-    for &l in &s.present {
-        s.index[l as usize] = u32::MAX;
-    }
+    s.levels.reset();
     handled
 }
 
 /// The non-zero cells of every angle's matrix (symmetrised as set), in row-major order; returns the
 /// number of angles with a pair.
 fn count(s: &mut Scratch, setup: &GlcmSetup<'_>, kernel: &KernelBox<'_>) -> usize {
-    let n = s.present.len() as u64;
+    let n = s.levels.present.len() as u64;
     let dims = kernel.dims.map(|d| d as isize);
     s.cells.clear();
     s.angles.clear();
@@ -195,7 +221,7 @@ fn count(s: &mut Scratch, setup: &GlcmSetup<'_>, kernel: &KernelBox<'_>) -> usiz
             if l == 0 {
                 continue;
             }
-            let j = s.index[l as usize] as u64;
+            let j = s.levels.index[l as usize] as u64;
             s.keys.push(i as u64 * n + j);
             if setup.symmetric {
                 s.keys.push(j * n + i as u64);
@@ -225,9 +251,9 @@ fn count(s: &mut Scratch, setup: &GlcmSetup<'_>, kernel: &KernelBox<'_>) -> usiz
 
 /// The features of the counted angles, averaged as the general route averages them.
 fn evaluate(s: &mut Scratch, setup: &GlcmSetup<'_>, with_mcc: bool, out: &mut [f64]) {
-    let n = s.present.len();
+    let n = s.levels.present.len();
     s.g.clear();
-    s.g.extend(s.present.iter().map(|&l| l as f64));
+    s.g.extend(s.levels.present.iter().map(|&l| l as f64));
     s.per_angle.clear();
     for a in 0..s.angles.len() {
         let f = angle_features(s, a, setup.ng);
@@ -262,7 +288,7 @@ fn evaluate(s: &mut Scratch, setup: &GlcmSetup<'_>, with_mcc: bool, out: &mut [f
 /// The features of angle `a` (its slot in `Scratch::angles`), at their [`FEATURES`] positions (μ_x at
 /// JointAverage's); the sums run over the non-zero cells in row-major order.
 fn angle_features(s: &mut Scratch, a: usize, ng: usize) -> [f64; NF] {
-    let n = s.present.len();
+    let n = s.levels.present.len();
     let (start, end, total) = s.angles[a];
     let t = total as f64;
     let cells = &s.cells[start..end];
@@ -548,7 +574,7 @@ mod tests {
                 );
             }
             // The scratch is clean for the next kernel.
-            assert!(s.index.iter().all(|&i| i == u32::MAX));
+            assert!(s.levels.index.iter().all(|&i| i == u32::MAX));
             assert!(s.plus.iter().chain(&s.minus).all(|&v| v == 0.0));
         }
         assert!(handled > 250, "only {handled} kernels took this route");

@@ -9,16 +9,15 @@
 use crate::features::glrlm::FEATURES;
 use crate::features::texture::{nanmean, Offset};
 
-use super::glcm::KernelBox;
+use super::glcm::{KernelBox, PresentLevels};
 
 const NF: usize = 16;
 const _: () = assert!(FEATURES.len() == NF);
 
 /// Buffers reused from kernel to kernel by one worker thread.
 pub(super) struct Scratch {
-    /// Position of each grey level among the kernel's present levels; reset after every kernel.
-    index: Vec<u32>,
-    present: Vec<u32>,
+    /// The kernel's present levels and each level's position among them.
+    levels: PresentLevels,
     /// The kernel's voxels: local (z, y, x), level and present-level index.
     voxels: Vec<([isize; 3], u32, u32)>,
     /// The runs of one direction as `i · (longest + 1) + length`, sorted.
@@ -40,8 +39,7 @@ impl Scratch {
     /// Buffers for grey levels `1..=max_level`.
     pub(super) fn new(max_level: u32) -> Scratch {
         Scratch {
-            index: vec![u32::MAX; max_level as usize + 1],
-            present: Vec::new(),
+            levels: PresentLevels::new(max_level),
             voxels: Vec::new(),
             keys: Vec::new(),
             cells: Vec::new(),
@@ -71,30 +69,23 @@ pub(super) fn features(
     out: &mut [f64],
 ) -> bool {
     let [dz, dy, dx] = kernel.dims;
-    s.present.clear();
-    for &l in kernel.levels {
-        if l != 0 && s.index[l as usize] == u32::MAX {
-            s.index[l as usize] = 0;
-            s.present.push(l);
-        }
-    }
-    s.present.sort_unstable();
-    for (k, &l) in s.present.iter().enumerate() {
-        s.index[l as usize] = k as u32;
-    }
+    s.levels.rank(kernel.levels);
     s.voxels.clear();
     for z in 0..dz {
         for y in 0..dy {
             for x in 0..dx {
                 let l = kernel.levels[(z * dy + y) * dx + x];
                 if l != 0 {
-                    s.voxels
-                        .push(([z as isize, y as isize, x as isize], l, s.index[l as usize]));
+                    s.voxels.push((
+                        [z as isize, y as isize, x as isize],
+                        l,
+                        s.levels.index[l as usize],
+                    ));
                 }
             }
         }
     }
-    let handled = !s.present.is_empty() && count(s, directions, kernel) >= 2;
+    let handled = !s.levels.present.is_empty() && count(s, directions, kernel) >= 2;
     if handled {
         for a in 0..s.angles.len() {
             let f = angle_features(s, a);
@@ -106,9 +97,7 @@ pub(super) fn features(
             *o = nanmean(&s.column);
         }
     }
-    for &l in &s.present {
-        s.index[l as usize] = u32::MAX;
-    }
+    s.levels.reset();
     handled
 }
 
@@ -176,7 +165,7 @@ fn count(s: &mut Scratch, directions: &[Offset], kernel: &KernelBox<'_>) -> usiz
 /// The features of direction `a` (its slot in `Scratch::angles`), in [`FEATURES`] order; the sums run
 /// over the non-zero entries in the general route's order.
 fn angle_features(s: &mut Scratch, a: usize) -> [f64; NF] {
-    let n = s.present.len();
+    let n = s.levels.present.len();
     let (start, end, total) = s.angles[a];
     let n_runs = total as f64;
     let cells = &s.cells[start..end];
@@ -192,7 +181,7 @@ fn angle_features(s: &mut Scratch, a: usize) -> [f64; NF] {
     s.lengths.clear();
     s.lengths
         .extend((1..=longest as u32).filter(|&l| s.p_r[l as usize] != 0.0));
-    let g = |i: usize| s.present[i] as f64;
+    let g = |i: usize| s.levels.present[i] as f64;
 
     let (mut sre, mut lre, mut rl2, mut n_p) = (0.0, 0.0, 0.0, 0.0);
     for &l in &s.lengths {
@@ -331,7 +320,7 @@ mod tests {
                     FEATURES[k].name
                 );
             }
-            assert!(s.index.iter().all(|&i| i == u32::MAX));
+            assert!(s.levels.index.iter().all(|&i| i == u32::MAX));
         }
         assert!(handled > 250, "only {handled} kernels took this route");
     }
