@@ -700,10 +700,19 @@ pub(crate) fn derive_images(
             let method = filters::lbp::LbpMethod::from_name(&p.lbp2d_method)?;
             let dimension = p.texture.force2d_dimension;
             let margin = filters::lbp::lbp2d_margin(p.lbp2d_radius, dimension);
+            // scikit-image samples at the whole slice's indices: the region says where it starts.
+            let region_origin = filters::filter_region(bbox, margin, dim, false).lower;
             on_region(margin, false, &|sub, _| {
                 Ok(vec![(
                     "lbp-2D".to_string(),
-                    filters::lbp::lbp2d(sub, p.lbp2d_radius, p.lbp2d_samples, method, dimension)?,
+                    filters::lbp::lbp2d_at(
+                        sub,
+                        region_origin,
+                        p.lbp2d_radius,
+                        p.lbp2d_samples,
+                        method,
+                        dimension,
+                    )?,
                 )])
             })
         }
@@ -714,10 +723,9 @@ pub(crate) fn derive_images(
                 icosphere_subdivision: p.lbp3d_icosphere_subdivision,
                 integer_samples: integer_input,
             };
-            let margin = filters::lbp::lbp3d_margin(p.lbp3d_icosphere_radius);
-            on_region(margin, false, &|sub, sub_mask| {
-                filters::lbp::lbp3d(sub, Some(sub_mask), &settings)
-            })
+            // Sampled from the whole image's spline at whole-image indices, as PyRadiomics does, so that
+            // samples tie with the centre exactly where PyRadiomics' do.
+            filters::lbp::lbp3d_in_box(image, Some(mask), bbox, &settings)
         }
     }
 }

@@ -39,7 +39,9 @@
 //! the input pixel type.
 //!
 //! Region of support: ⌈R⌉ voxels along the two in-plane axes ([`lbp2d_margin`]); samples outside the image
-//! read 0 only at the true image border.
+//! read 0 only at the true image border. A region is filtered with [`lbp2d_at`], which places the samples
+//! at the whole image's indices: `c + 0.70711` rounds differently for different integers `c`, and
+//! scikit-image samples at the whole slice's indices.
 //!
 //! # LBP3D (spherical harmonics, Banerjee et al. 2013; PyRadiomics `getLBP3DImage`)
 //! For each ROI voxel `c` (array index `[z, y, x]`) and each vertex `v` of an icosphere of radius R (trimesh's
@@ -65,16 +67,20 @@
 //! for n = 0 … levels − 1. PyRadiomics computes these only at ROI voxels; elsewhere [`lbp3d`] writes 0
 //! (PyRadiomics leaves its output array uninitialised there).
 //!
-//! Region of support: the spline prefilter is recursive (pole z₁ = √3 − 2) and reaches across the whole
-//! image, decaying as |z₁|^d ≈ 0.27^d; ⌈R⌉ + 2 + [`SPLINE_MARGIN`] voxels around the ROI's box (see
-//! [`lbp3d_margin`]) keep the difference below 1e-16 relative (|z₁|^28 < 1e-16), not bit-identical.
+//! Region of support: the whole image. The spline prefilter is recursive and its initial values sum whole
+//! lines, so a crop changes the coefficients' last bits; [`lbp3d_in_box`] filters the whole image and
+//! samples it at the ROI voxels of a box, at whole-image indices. The arithmetic is SciPy's step for step
+//! (pole constant, `pow` for z^(n−1), the anticausal initial value, the last weight as one minus the
+//! others, each coefficient multiplied by the weights axis by axis and summed in index order), the kurtosis
+//! scipy.stats' (pairwise sums, fourth power as a squared square) and the square root the C library's
+//! `csqrt`: samples that equal the centre in PyRadiomics equal it here, which decides the bits b_v.
 
 use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut1, Axis};
 
 use crate::error::{Error, Result};
 use crate::image::io::DataType;
-use crate::image::{Image, Mask};
-use crate::numeric::pairwise_sum_f32;
+use crate::image::{BoundingBox, Image, Mask};
+use crate::numeric::{pairwise_sum, pairwise_sum_f32};
 
 /// How scikit-image turns the P sample bits into a code (`lbp2DMethod`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +123,21 @@ pub fn lbp2d(
     method: LbpMethod,
     force2d_dimension: usize,
 ) -> Result<Image> {
+    lbp2d_at(image, [0, 0, 0], radius, samples, method, force2d_dimension)
+}
+
+/// [`lbp2d`] of a region of a larger image whose first voxel is at index `origin` (`[z, y, x]`) of that
+/// image: the samples are placed at the larger image's indices, as scikit-image places them on the whole
+/// slice. The fractional part of `c + 0.70711` depends on the integer `c`, so the interpolation weights,
+/// and with them which samples tie with the centre, change with the index the pixel has.
+pub fn lbp2d_at(
+    image: &Image,
+    origin: [usize; 3],
+    radius: f64,
+    samples: usize,
+    method: LbpMethod,
+    force2d_dimension: usize,
+) -> Result<Image> {
     if force2d_dimension > 2 {
         return Err(Error::setting(format!(
             "force2Ddimension must be 0, 1 or 2, got {force2d_dimension}"
@@ -137,9 +158,15 @@ pub fn lbp2d(
     let mut swapped = data.view_mut();
     swapped.swap_axes(0, force2d_dimension);
     let offsets = sample_offsets(radius, samples);
+    // The slices' (row, column) axes: (y, x) for d = 0, (z, x) for d = 1, (y, z) for d = 2.
+    let plane_origin = match force2d_dimension {
+        0 => (origin[1], origin[2]),
+        1 => (origin[0], origin[2]),
+        _ => (origin[1], origin[0]),
+    };
     for mut plane in swapped.axis_iter_mut(Axis(0)) {
         let slice = plane.as_standard_layout().into_owned();
-        let codes = lbp_slice(slice.view(), &offsets, method);
+        let codes = lbp_slice(slice.view(), plane_origin, &offsets, method);
         plane.assign(&codes);
     }
     // PyRadiomics writes the codes back into the image's own array (`im_arr[idx, ...] = ...`): numpy casts
@@ -210,10 +237,12 @@ fn sample_offsets(radius: f64, samples: usize) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// Bilinear interpolation at (r, c), pixels outside the slice reading 0 (scikit-image, mode 'C').
-fn bilinear(img: ArrayView2<'_, f64>, r: f64, c: f64) -> f64 {
+/// Bilinear interpolation at (r, c) of a slice whose first pixel is at `(r0, c0)` of the whole slice
+/// (coordinates are whole-slice ones); pixels outside the slice read 0 (scikit-image, mode 'C').
+fn bilinear(img: ArrayView2<'_, f64>, (r0, c0): (usize, usize), r: f64, c: f64) -> f64 {
     let (rows, cols) = img.dim();
     let pixel = |r: f64, c: f64| -> f64 {
+        let (r, c) = (r - r0 as f64, c - c0 as f64);
         if r < 0.0 || c < 0.0 || r >= rows as f64 || c >= cols as f64 {
             0.0
         } else {
@@ -228,15 +257,21 @@ fn bilinear(img: ArrayView2<'_, f64>, r: f64, c: f64) -> f64 {
     (1.0 - dr) * top + dr * bottom
 }
 
-/// LBP codes of one slice.
-fn lbp_slice(img: ArrayView2<'_, f64>, offsets: &[(f64, f64)], method: LbpMethod) -> Array2<f64> {
+/// LBP codes of one slice whose first pixel is at `origin` (row, column) of the whole slice.
+fn lbp_slice(
+    img: ArrayView2<'_, f64>,
+    origin: (usize, usize),
+    offsets: &[(f64, f64)],
+    method: LbpMethod,
+) -> Array2<f64> {
     let p = offsets.len();
     let mut texture = vec![0.0; p];
     let mut signed = vec![0u32; p];
     Array2::from_shape_fn(img.dim(), |(r, c)| {
         let centre = img[[r, c]];
+        let (ra, ca) = ((r + origin.0) as f64, (c + origin.1) as f64);
         for (i, &(dr, dc)) in offsets.iter().enumerate() {
-            texture[i] = bilinear(img, r as f64 + dr, c as f64 + dc);
+            texture[i] = bilinear(img, origin, ra + dr, ca + dc);
             signed[i] = u32::from(texture[i] - centre >= 0.0);
         }
         code(&texture, &signed, method)
@@ -303,16 +338,6 @@ fn code(texture: &[f64], signed: &[u32], method: LbpMethod) -> f64 {
     }
 }
 
-/// Extra voxels beyond the sampling radius over which the cubic-spline prefilter's influence is kept for
-/// [`lbp3d_margin`] (0.268^28 < 1e-16).
-pub const SPLINE_MARGIN: usize = 28;
-
-/// Voxels to keep around the ROI's bounding box, per array axis `[z, y, x]`, for [`lbp3d`]: the sampling
-/// radius, the four-voxel spline support and [`SPLINE_MARGIN`].
-pub fn lbp3d_margin(icosphere_radius: f64) -> [usize; 3] {
-    [icosphere_radius.ceil().max(0.0) as usize + 2 + SPLINE_MARGIN; 3]
-}
-
 /// Settings of LBP3D (PyRadiomics' `lbp3DLevels`, `lbp3DIcosphereRadius`, `lbp3DIcosphereSubdivision`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Lbp3dSettings {
@@ -343,6 +368,29 @@ impl Default for Lbp3dSettings {
 pub fn lbp3d(
     image: &Image,
     mask: Option<&Mask>,
+    settings: &Lbp3dSettings,
+) -> Result<Vec<(String, Image)>> {
+    let (z, y, x) = image.data().dim();
+    if z == 0 || y == 0 || x == 0 {
+        return Err(Error::invalid("LBP3D of an empty image"));
+    }
+    let whole = BoundingBox {
+        lower: [0, 0, 0],
+        upper: [z - 1, y - 1, x - 1],
+    };
+    lbp3d_in_box(image, mask, &whole, settings)
+}
+
+/// [`lbp3d`] at the ROI voxels inside `bbox` only, returned as images of the box's size and geometry.
+///
+/// The samples come from the spline of the whole image and are taken at whole-image indices, as SciPy's
+/// `map_coordinates` takes them in PyRadiomics: the prefilter's initial values sum whole lines and the
+/// fractional part of an index depends on its integer part, so a cropped image would change the last bits
+/// of the samples, and with them which samples tie with the centre.
+pub fn lbp3d_in_box(
+    image: &Image,
+    mask: Option<&Mask>,
+    bbox: &BoundingBox,
     settings: &Lbp3dSettings,
 ) -> Result<Vec<(String, Image)>> {
     let Lbp3dSettings {
@@ -396,11 +444,19 @@ pub fn lbp3d(
     // float32 for float32 images (whose kurtosis is then computed in float32 too).
     let single = !integer_samples && image.pixel_type() == Some(crate::image::io::DataType::F32);
     let data = image.data();
+    let (dz, dy, dx) = data.dim();
+    bbox.check_inside([dz, dy, dx], "LBP3D box")?;
     let coeffs = spline_coefficients(data);
-    let dim = data.dim();
-    let mut out = vec![Array3::<f64>::zeros(dim); levels + 1];
+    let shape = bbox.shape();
+    let mut out = vec![Array3::<f64>::zeros((shape[0], shape[1], shape[2])); levels + 1];
     let mut samples = vec![0.0; vertices.len()];
-    for ((z, y, x), &centre) in data.indexed_iter() {
+    let region = data.slice(ndarray::s![
+        bbox.lower[0]..=bbox.upper[0],
+        bbox.lower[1]..=bbox.upper[1],
+        bbox.lower[2]..=bbox.upper[2]
+    ]);
+    for ((bz, by, bx), &centre) in region.indexed_iter() {
+        let (z, y, x) = (bz + bbox.lower[0], by + bbox.lower[1], bx + bbox.lower[2]);
         if let Some(m) = mask {
             if !m.roi()[[z, y, x]] {
                 continue;
@@ -417,7 +473,7 @@ pub fn lbp3d(
                 s
             };
         }
-        out[levels][[z, y, x]] = if single {
+        out[levels][[bz, by, bx]] = if single {
             kurtosis_f32(&samples)
         } else {
             kurtosis(&samples)
@@ -448,9 +504,7 @@ pub fn lbp3d(
                 total.0 += g.0 * g.0 - g.1 * g.1;
                 total.1 += 2.0 * g.0 * g.1;
             }
-            // Real part of the principal square root of total.
-            let modulus = total.0.hypot(total.1);
-            img[[z, y, x]] = ((modulus + total.0) / 2.0).sqrt();
+            img[[bz, by, bx]] = csqrt_re(total.0, total.1);
         }
     }
     let mut named = Vec::with_capacity(levels + 1);
@@ -460,7 +514,7 @@ pub fn lbp3d(
         } else {
             "lbp-3D-k".to_string()
         };
-        named.push((name, Image::new(arr, *image.geometry())?));
+        named.push((name, Image::new(arr, image.geometry().cropped(bbox))?));
     }
     Ok(named)
 }
@@ -491,20 +545,40 @@ fn kurtosis_f32(x: &[f64]) -> f64 {
 
 /// Fisher kurtosis with the biased moments (scipy.stats.kurtosis defaults); NaN when the samples are equal.
 fn kurtosis(x: &[f64]) -> f64 {
+    // As scipy.stats.kurtosis: means by numpy's pairwise sums, the fourth power as the square of the
+    // square, NaN when m₂ ≤ (ε · mean)².
     let n = x.len() as f64;
-    let mean = x.iter().sum::<f64>() / n;
-    let (mut m2, mut m4) = (0.0, 0.0);
-    for v in x {
-        let d = v - mean;
-        m2 += d * d;
-        m4 += d * d * d * d;
-    }
-    m2 /= n;
-    m4 /= n;
-    if m2 == 0.0 {
+    let mean = pairwise_sum(x) / n;
+    let s2: Vec<f64> = x
+        .iter()
+        .map(|&v| {
+            let d = v - mean;
+            d * d
+        })
+        .collect();
+    let m2 = pairwise_sum(&s2) / n;
+    let s4: Vec<f64> = s2.iter().map(|&v| v * v).collect();
+    let m4 = pairwise_sum(&s4) / n;
+    let floor = f64::EPSILON * mean;
+    if m2 <= floor * floor {
         f64::NAN
     } else {
         m4 / (m2 * m2) - 3.0
+    }
+}
+
+/// The real part of the principal square root of `a + bi`, in the steps of the C library's `csqrt` (which
+/// numpy's `sqrt` of a complex array calls): the branch for `a ≤ 0` goes through the imaginary part.
+fn csqrt_re(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
+        return if a < 0.0 { 0.0 } else { a.sqrt() };
+    }
+    let d = a.hypot(b);
+    if a > 0.0 {
+        (0.5 * (d + a)).sqrt()
+    } else {
+        let s = (0.5 * (d - a)).sqrt();
+        (0.5 * (b / s)).abs()
     }
 }
 
@@ -552,32 +626,30 @@ fn legendre(n: usize, m: usize, x: f64) -> f64 {
     p
 }
 
-/// Vertices of trimesh's `icosphere(subdivision, radius)` (order aside): the icosahedron with vertices
-/// (±1, ±t, 0) and their cyclic permutations, t = (1 + √5)/2, scaled to the unit sphere; each
-/// subdivision adds the midpoint of every edge and moves every vertex radially onto the sphere.
+/// Vertices of trimesh's `icosphere(subdivision, radius)`, in its order and with its arithmetic: the
+/// icosahedron's 12 vertices (±a, ±b, 0) and their cyclic permutations, a and b as trimesh stores them;
+/// each subdivision appends the midpoint of every edge, edges taken in the order of (larger, smaller)
+/// vertex index (trimesh's unique rows), then moves every vertex v radially to the radius as
+/// `v + (v / |v|) · (radius − |v|)`; without subdivision that move is made once. The order sets the order of
+/// the sums over vertices (kurtosis, c_nm), and so their last bits.
 fn icosphere(subdivision: usize, radius: f64) -> Vec<[f64; 3]> {
-    let t = (1.0 + 5f64.sqrt()) / 2.0;
-    let mut v: Vec<[f64; 3]> = Vec::new();
-    for &(a, b) in &[(-1.0, t), (1.0, t), (-1.0, -t), (1.0, -t)] {
-        v.push([a, b, 0.0]);
+    #[allow(clippy::excessive_precision)]
+    let (a, b) = (0.5257311121191336_f64, 0.85065080835204_f64);
+    let mut v: Vec<[f64; 3]> = Vec::with_capacity(10 * 4usize.pow(subdivision as u32) + 2);
+    for &(p, q) in &[(-a, b), (a, b), (-a, -b), (a, -b)] {
+        v.push([p, q, 0.0]);
     }
-    for &(a, b) in &[(-1.0, t), (1.0, t), (-1.0, -t), (1.0, -t)] {
-        v.push([0.0, a, b]);
+    for &(p, q) in &[(-a, b), (a, b), (-a, -b), (a, -b)] {
+        v.push([0.0, p, q]);
     }
-    for &(a, b) in &[(t, -1.0), (t, 1.0), (-t, -1.0), (-t, 1.0)] {
-        v.push([a, 0.0, b]);
-    }
-    let unit = |p: [f64; 3]| {
-        let r = (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]).sqrt();
-        [p[0] / r, p[1] / r, p[2] / r]
-    };
-    for p in v.iter_mut() {
-        *p = unit(*p);
+    for &(p, q) in &[(b, -a), (b, a), (-b, -a), (-b, a)] {
+        v.push([p, 0.0, q]);
     }
     // Faces: triples of mutually adjacent vertices (adjacent = at the edge length, the smallest distance).
-    let d2 = |a: [f64; 3], b: [f64; 3]| (0..3).map(|i| (a[i] - b[i]).powi(2)).sum::<f64>();
+    // Only the edges they hold matter: vertices are numbered from the sorted edge list.
+    let d2 = |p: [f64; 3], q: [f64; 3]| (0..3).map(|i| (p[i] - q[i]).powi(2)).sum::<f64>();
     let edge = d2(v[0], v[1]).min(d2(v[0], v[4])).min(d2(v[0], v[8]));
-    let adjacent = |a: [f64; 3], b: [f64; 3]| (d2(a, b) - edge).abs() < 1e-9;
+    let adjacent = |p: [f64; 3], q: [f64; 3]| (d2(p, q) - edge).abs() < 1e-9;
     let mut faces = Vec::new();
     for i in 0..12 {
         for j in i + 1..12 {
@@ -588,37 +660,54 @@ fn icosphere(subdivision: usize, radius: f64) -> Vec<[f64; 3]> {
             }
         }
     }
+    let to_radius = |v: &mut Vec<[f64; 3]>| {
+        for p in v.iter_mut() {
+            let norm = (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]).sqrt();
+            let step = radius - norm;
+            for c in p.iter_mut() {
+                *c += *c / norm * step;
+            }
+        }
+    };
+    if subdivision == 0 {
+        to_radius(&mut v);
+    }
     for _ in 0..subdivision {
-        let mut midpoint: std::collections::BTreeMap<(usize, usize), usize> = Default::default();
+        let key = |p: usize, q: usize| (p.max(q), p.min(q));
+        let mut edges: Vec<(usize, usize)> = faces
+            .iter()
+            .flat_map(|f: &[usize; 3]| [key(f[0], f[1]), key(f[1], f[2]), key(f[2], f[0])])
+            .collect();
+        edges.sort_unstable();
+        edges.dedup();
+        let first = v.len();
+        for &(hi, lo) in &edges {
+            let (p, q) = (v[lo], v[hi]);
+            // numpy's mean of the pair: a sum from 0.0, then halved.
+            v.push([
+                (0.0 + p[0] + q[0]) / 2.0,
+                (0.0 + p[1] + q[1]) / 2.0,
+                (0.0 + p[2] + q[2]) / 2.0,
+            ]);
+        }
+        let mid = |p: usize, q: usize| {
+            first
+                + edges
+                    .binary_search(&key(p, q))
+                    .expect("every edge of a face is in the edge list")
+        };
         let mut next_faces = Vec::with_capacity(faces.len() * 4);
         for f in &faces {
-            let mut mid = [0usize; 3];
-            for e in 0..3 {
-                let (a, b) = (f[e], f[(e + 1) % 3]);
-                let key = (a.min(b), a.max(b));
-                mid[e] = *midpoint.entry(key).or_insert_with(|| {
-                    let (pa, pb) = (v[a], v[b]);
-                    v.push([
-                        (pa[0] + pb[0]) / 2.0,
-                        (pa[1] + pb[1]) / 2.0,
-                        (pa[2] + pb[2]) / 2.0,
-                    ]);
-                    v.len() - 1
-                });
-            }
-            next_faces.push([f[0], mid[0], mid[2]]);
-            next_faces.push([f[1], mid[1], mid[0]]);
-            next_faces.push([f[2], mid[2], mid[1]]);
-            next_faces.push(mid);
+            let (m01, m12, m20) = (mid(f[0], f[1]), mid(f[1], f[2]), mid(f[2], f[0]));
+            next_faces.push([f[0], m01, m20]);
+            next_faces.push([m01, f[1], m12]);
+            next_faces.push([m20, m12, f[2]]);
+            next_faces.push([m01, m12, m20]);
         }
         faces = next_faces;
-        for p in v.iter_mut() {
-            *p = unit(*p);
-        }
+        to_radius(&mut v);
     }
-    v.iter()
-        .map(|p| [p[0] * radius, p[1] * radius, p[2] * radius])
-        .collect()
+    v
 }
 
 /// Cubic B-spline coefficients of the volume (scipy `spline_filter`, order 3, mirror boundaries), along
@@ -636,15 +725,20 @@ fn spline_coefficients(data: ndarray::ArrayView3<'_, f64>) -> Array3<f64> {
     c
 }
 
+/// The pole of the cubic B-spline prefilter, √3 − 2, as SciPy writes it.
+#[allow(clippy::excessive_precision)]
+const SPLINE_POLE: f64 = -0.267949192431122706472553658494127633;
+
 /// In-place cubic B-spline prefilter of one line: gain 6, causal and anti-causal passes with pole
 /// z = √3 − 2, mirror-symmetric initial values (Unser's recursive filtering, as scipy's `ni_splines.c`).
 fn cubic_prefilter(mut line: ArrayViewMut1<'_, f64>) {
     let n = line.len();
-    let z = 3f64.sqrt() - 2.0;
+    // SciPy's constant for √3 − 2 (one ulp from the double computed as `3f64.sqrt() - 2.0`).
+    let z = SPLINE_POLE;
     let gain = (1.0 - z) * (1.0 - 1.0 / z);
     line.mapv_inplace(|v| v * gain);
     // Causal initial value: c[0] = Σ_k z^k x[k] over the mirrored signal, computed exactly.
-    let z_n_1 = z.powi(n as i32 - 1);
+    let z_n_1 = z.powf((n - 1) as f64);
     let mut c0 = line[0] + z_n_1 * line[n - 1];
     let mut z_i = z;
     for i in 1..n - 1 {
@@ -655,7 +749,7 @@ fn cubic_prefilter(mut line: ArrayViewMut1<'_, f64>) {
     for i in 1..n {
         line[i] += z * line[i - 1];
     }
-    line[n - 1] = (z / (z * z - 1.0)) * (z * line[n - 2] + line[n - 1]);
+    line[n - 1] = (z * line[n - 2] + line[n - 1]) * z / (z * z - 1.0);
     for i in (0..n - 1).rev() {
         line[i] = z * (line[i + 1] - line[i]);
     }
@@ -675,22 +769,21 @@ fn spline_value(coeffs: &Array3<f64>, p: [f64; 3]) -> f64 {
         let fl = p[a].floor();
         let t = p[a] - fl;
         let u = 1.0 - t;
-        w[a] = [
-            u * u * u / 6.0,
-            (t * t * (t - 2.0) * 3.0 + 4.0) / 6.0,
-            (u * u * (u - 2.0) * 3.0 + 4.0) / 6.0,
-            t * t * t / 6.0,
-        ];
+        // SciPy's weights: the last is one minus the others.
+        let w0 = u * u * u / 6.0;
+        let w1 = (t * t * (t - 2.0) * 3.0 + 4.0) / 6.0;
+        let w2 = (u * u * (u - 2.0) * 3.0 + 4.0) / 6.0;
+        w[a] = [w0, w1, w2, 1.0 - w0 - w1 - w2];
         for (k, slot) in idx[a].iter_mut().enumerate() {
             *slot = mirror(fl as i64 - 1 + k as i64, n);
         }
     }
+    // Each coefficient times the weights axis by axis, summed in index order (SciPy's order).
     let mut sum = 0.0;
     for i in 0..4 {
         for j in 0..4 {
-            let wij = w[0][i] * w[1][j];
             for k in 0..4 {
-                sum += wij * w[2][k] * coeffs[[idx[0][i], idx[1][j], idx[2][k]]];
+                sum += coeffs[[idx[0][i], idx[1][j], idx[2][k]]] * w[0][i] * w[1][j] * w[2][k];
             }
         }
     }
@@ -779,6 +872,87 @@ mod tests {
                 let r = (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]).sqrt();
                 assert!((r - 2.0).abs() < 1e-12);
             }
+        }
+    }
+
+    #[test]
+    fn icosphere_numbers_midpoints_by_sorted_edge() {
+        // trimesh appends one midpoint per edge in the order of (larger, smaller) vertex index: the first
+        // is the edge (1, 0), whose midpoint lies on the y axis before being moved to the radius.
+        let v = icosphere(1, 1.0);
+        assert_eq!(v[12][0], 0.0);
+        assert!(v[12][1] > 0.99 && v[12][2] == 0.0, "{:?}", v[12]);
+        // The base vertices are moved too (radius 3, not subdivided: once).
+        let v = icosphere(0, 3.0);
+        let r = (v[0][0] * v[0][0] + v[0][1] * v[0][1] + v[0][2] * v[0][2]).sqrt();
+        assert!((r - 3.0).abs() < 1e-15);
+        // A midpoint of two vertices with a zero coordinate keeps +0.0, as numpy's mean gives.
+        assert!(icosphere(1, 1.0)
+            .iter()
+            .flatten()
+            .all(|c| *c != 0.0 || c.is_sign_positive()));
+    }
+
+    #[test]
+    fn complex_square_root_takes_the_csqrt_branches() {
+        assert_eq!(csqrt_re(4.0, 0.0), 2.0);
+        assert_eq!(csqrt_re(-4.0, 0.0), 0.0);
+        // √(−3 + 4i) = 1 + 2i, √(3 + 4i) = 2 + i.
+        assert!((csqrt_re(-3.0, 4.0) - 1.0).abs() < 1e-15);
+        assert!((csqrt_re(3.0, 4.0) - 2.0).abs() < 1e-15);
+    }
+
+    /// A float image with flat patches (so that samples tie with the centre) and a ramp.
+    fn patchy(dim: (usize, usize, usize)) -> Array3<f64> {
+        Array3::from_shape_fn(dim, |(z, y, x)| {
+            if (y / 4 + x / 3) % 2 == 0 {
+                0.1 * (z % 3) as f64 + 7.3
+            } else {
+                0.37 * (x * y) as f64 + 0.011 * z as f64
+            }
+        })
+    }
+
+    #[test]
+    fn lbp2d_of_a_crop_at_its_origin_equals_the_whole_slice() {
+        let whole = image(patchy((3, 40, 37)));
+        for radius in [1.0, 2.0, 2.5] {
+            let all = lbp2d(&whole, radius, 8, LbpMethod::Uniform, 0).unwrap();
+            let (y0, x0) = (23, 29);
+            let part = whole.data().slice(s![.., y0.., x0..]).to_owned();
+            let got =
+                lbp2d_at(&image(part), [0, y0, x0], radius, 8, LbpMethod::Uniform, 0).unwrap();
+            let r = radius.ceil() as usize;
+            // Away from the crop's own lower edges, every code is the whole slice's, bit for bit.
+            let want = all.data().slice(s![.., y0 + r.., x0 + r..]).to_owned();
+            let have = got.data().slice(s![.., r.., r..]).to_owned();
+            assert_eq!(want, have, "radius {radius}");
+        }
+    }
+
+    #[test]
+    fn lbp3d_in_a_box_equals_the_whole_image() {
+        let mut data = patchy((12, 11, 10));
+        data.mapv_inplace(|v| v as f32 as f64);
+        let img = image(data).with_pixel_type(Some(DataType::F32));
+        let settings = Lbp3dSettings {
+            integer_samples: false,
+            ..Lbp3dSettings::default()
+        };
+        let all = lbp3d(&img, None, &settings).unwrap();
+        let bbox = BoundingBox {
+            lower: [3, 2, 4],
+            upper: [8, 9, 6],
+        };
+        let part = lbp3d_in_box(&img, None, &bbox, &settings).unwrap();
+        for ((name, a), (_, b)) in all.iter().zip(&part) {
+            let want = a.data().slice(s![3..=8, 2..=9, 4..=6]).to_owned();
+            let have = b.data().to_owned();
+            let same = want
+                .iter()
+                .zip(have.iter())
+                .all(|(x, y)| x.to_bits() == y.to_bits());
+            assert!(same, "{name}");
         }
     }
 

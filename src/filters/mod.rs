@@ -28,9 +28,9 @@
 //! log            log_margin(): ⌈16σ/spacing⌉ + 4, chosen by measurement (within 1e-9 of the whole image);
 //!                inside that region log_in_box() filters only the rows through the box (bit for bit)
 //! gradient       GRADIENT_MARGIN = 1
-//! lbp2d          lbp2d_margin(): ⌈R⌉ in-plane, 0 across slices
-//! lbp3d          lbp3d_margin(): ⌈R⌉ + 2 + SPLINE_MARGIN; the cubic-spline prefilter reaches the whole image,
-//!                decaying as 0.27^d: equal to rounding (1e-16), not bit for bit
+//! lbp2d          lbp2d_margin(): ⌈R⌉ in-plane, 0 across slices; lbp2d_at() samples at whole-image indices
+//! lbp3d          the whole image (the spline prefilter's initial values sum whole lines); lbp3d_in_box()
+//!                filters it whole and samples only the box's ROI voxels
 //! ```
 
 pub mod gradient;
@@ -42,7 +42,7 @@ mod wavelet_coeffs;
 mod wavelet_f32;
 
 pub use gradient::{gradient, gradient_f64, GRADIENT_MARGIN};
-pub use lbp::{lbp2d, lbp2d_margin, lbp3d, lbp3d_margin, Lbp3dSettings, LbpMethod};
+pub use lbp::{lbp2d, lbp2d_at, lbp2d_margin, lbp3d, lbp3d_in_box, Lbp3dSettings, LbpMethod};
 pub use simple::{
     exponential, exponential_with_max, logarithm, logarithm_with_max, max_abs, square, square_root,
     square_root_with_max, square_with_max,
