@@ -1,24 +1,32 @@
 """Writes tests/data/lbp3d_brain1.json: PyRadiomics' LBP3D images of brain1, sampled inside the ROI.
 
-Run from the repository root with a Python that has PyRadiomics 3.x, SciPy, SimpleITK and trimesh:
+Run from the repository root with a Python that has PyRadiomics 3.x, SciPy 1.14 (whose `sph_harm`
+PyRadiomics calls; SciPy 1.17 removed it), SimpleITK and trimesh:
 
     python tests/make_lbp3d_brain1.py <data>/pyradiomics/nifti > tests/data/lbp3d_brain1.json
 
-PyRadiomics' getLBP3DImage imports `scipy.special.sph_harm`, which SciPy 1.17 no longer has; it is put back
-here as the documented equivalent `sph_harm(m, n, theta, phi) = sph_harm_y(n, m, phi, theta)`. LBP3D is
-computed only for ROI voxels (PyRadiomics leaves the rest of the array uninitialised), so values are
-sampled at ROI voxels, and summed over the ROI. NaN (a kurtosis of equal samples) is written as null.
+numpy's results depend on the CPU in the last bit: its vectorised complex products use fused multiply-add
+where the CPU has it (as this library does), and its AVX-512 `arccos` is not the C library's. The script
+turns numpy's AVX-512 loops off (NPY_DISABLE_CPU_FEATURES, read when numpy is imported) so that the values
+are those of an x86-64 CPU with AVX2 and FMA on any machine that has them; tests/filters.rs compares
+them bit for bit. LBP3D is computed only for ROI voxels (PyRadiomics leaves the rest of the array
+uninitialised), so values are sampled at ROI voxels, and summed over the ROI. NaN (a kurtosis of equal
+samples) is written as null.
 """
-import json
-import math
-import sys
+import os
 
-import numpy
-import scipy.special
-import SimpleITK as sitk
+os.environ.setdefault("NPY_DISABLE_CPU_FEATURES", "X86_V4 AVX512_ICL AVX512_SPR")
+
+import json  # noqa: E402
+import math  # noqa: E402
+import sys  # noqa: E402
+
+import numpy  # noqa: E402
+import scipy.special  # noqa: E402
+import SimpleITK as sitk  # noqa: E402
 
 if not hasattr(scipy.special, "sph_harm"):
-    scipy.special.sph_harm = lambda m, n, theta, phi: scipy.special.sph_harm_y(n, m, phi, theta)
+    sys.exit("this SciPy has no special.sph_harm (removed in 1.17): PyRadiomics' LBP3D needs SciPy < 1.17")
 
 from radiomics import imageoperations as io  # noqa: E402
 

@@ -74,6 +74,14 @@
 //! others, each coefficient multiplied by the weights axis by axis and summed in index order), the kurtosis
 //! scipy.stats' (pairwise sums, fourth power as a squared square) and the square root the C library's
 //! `csqrt`: samples that equal the centre in PyRadiomics equal it here, which decides the bits b_v.
+//!
+//! The values follow PyRadiomics bit for bit (tests/filters.rs) where numpy runs its AVX2/FMA loops: trimesh's
+//! icosphere (vertex order and arithmetic), SciPy 1.14's `sph_harm` (Zhang and Jin's `lpmv`, Cephes' `poch`)
+//! and complex products with fused multiply-add as numpy's vectorised loops compute them. Two things make
+//! PyRadiomics itself differ between CPUs in the last bit, which moves ties among the m_n values (and so
+//! percentiles such as RobustMeanAbsoluteDeviation): numpy's complex products round twice on CPUs without
+//! FMA, and its AVX-512 `arccos` is not the C library's. This library computes one answer on every CPU, the
+//! AVX2/FMA one.
 
 use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut1, Axis};
 
@@ -494,15 +502,19 @@ pub fn lbp3d_in_box(
         for (n, img) in out.iter_mut().enumerate().take(levels) {
             let mut total = (0.0, 0.0);
             for vi in 0..vertices.len() {
+                // One term per m, added in order: the product array PyRadiomics sums is laid out with the
+                // vertices fastest (numpy keeps the layout of Y's fancy-indexed columns), so numpy adds the
+                // terms one after the other, not pairwise.
                 let mut g = (0.0, 0.0);
                 for (k, (kn, yk)) in harmonics.iter().enumerate() {
                     if *kn == n {
-                        g.0 += c[k].0 * yk[vi].0 - c[k].1 * yk[vi].1;
-                        g.1 += c[k].0 * yk[vi].1 + c[k].1 * yk[vi].0;
+                        let t = complex_mul(c[k], yk[vi]);
+                        g = (g.0 + t.0, g.1 + t.1);
                     }
                 }
-                total.0 += g.0 * g.0 - g.1 * g.1;
-                total.1 += 2.0 * g.0 * g.1;
+                let sq = complex_mul(g, g);
+                total.0 += sq.0;
+                total.1 += sq.1;
             }
             img[[bz, by, bx]] = csqrt_re(total.0, total.1);
         }
@@ -567,6 +579,14 @@ fn kurtosis(x: &[f64]) -> f64 {
     }
 }
 
+/// A complex product as numpy's vectorised loops compute it on CPUs with fused multiply-add (x86-64 with
+/// AVX2 or AVX-512, Arm64): re = fma(a.re, b.re, −(a.im·b.im)), im = fma(a.re, b.im, a.im·b.re). numpy's
+/// plain loop (CPUs without FMA) rounds both products instead, so PyRadiomics' LBP3D differs in the last
+/// bit between such CPUs; the FMA form is today's common case.
+fn complex_mul(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
+    (a.0.mul_add(b.0, -(a.1 * b.1)), a.0.mul_add(b.1, a.1 * b.0))
+}
+
 /// The real part of the principal square root of `a + bi`, in the steps of the C library's `csqrt` (which
 /// numpy's `sqrt` of a complex array calls): the branch for `a ≤ 0` goes through the imaginary part.
 fn csqrt_re(a: f64, b: f64) -> f64 {
@@ -582,48 +602,114 @@ fn csqrt_re(a: f64, b: f64) -> f64 {
     }
 }
 
-/// `sph_harm(m, n, azimuth, polar)` (SciPy's former argument order) as (re, im).
+/// `sph_harm(m, n, azimuth, polar)` (SciPy's former argument order) as (re, im), in the steps of SciPy 1.14
+/// (the last SciPy whose `sph_harm` PyRadiomics 3.0.1 can call without warnings):
+///
+/// ```text
+/// Y = P_n^|m|(cos polar) [· (−1)^|m| · poch(n + |m| + 1, −2|m|) for m < 0]
+///     · √((2n + 1) · poch(n + m + 1, −2m) / (4π)) · (cos(m · azimuth), sin(m · azimuth))
+/// ```
+///
+/// with P from Zhang and Jin's `lpmv` ([`associated_legendre`]) and poch the Pochhammer symbol by
+/// recurrence ([`pochhammer`]). Other algebraically equal forms differ in the last bit, which decides ties
+/// among the LBP3D values (and so percentiles).
 fn sph_harm(m: i64, n: usize, azimuth: f64, polar: f64) -> (f64, f64) {
-    let ma = m.unsigned_abs() as usize;
-    let x = polar.cos();
-    let p = legendre(n, ma, x);
-    let mut ratio = 1.0; // (n − |m|)! / (n + |m|)!
-    for k in (n - ma + 1)..=(n + ma) {
-        ratio /= k as f64;
+    let mp = m.unsigned_abs() as usize;
+    let mut re = associated_legendre(mp, n, polar.cos());
+    let mut im = 0.0;
+    if m < 0 {
+        let sign = if mp % 2 == 0 { 1.0 } else { -1.0 };
+        let prefactor = sign * pochhammer((n + mp + 1) as f64, -2.0 * mp as f64);
+        re *= prefactor;
+        im *= prefactor;
     }
-    let norm = ((2 * n + 1) as f64 / (4.0 * std::f64::consts::PI) * ratio).sqrt();
-    let (s, c) = (ma as f64 * azimuth).sin_cos();
-    let (re, im) = (norm * p * c, norm * p * s);
-    if m >= 0 {
-        (re, im)
-    } else {
-        // Y_n^{−m} = (−1)^m · conj(Y_n^m)
-        let sign = if ma % 2 == 0 { 1.0 } else { -1.0 };
-        (sign * re, -sign * im)
-    }
+    let norm = ((2 * n + 1) as f64 * pochhammer((n as i64 + m + 1) as f64, (-2 * m) as f64)
+        / (4.0 * std::f64::consts::PI))
+        .sqrt();
+    re *= norm;
+    im *= norm;
+    let (s, c) = (m as f64 * azimuth).sin_cos();
+    (re * c - im * s, re * s + im * c)
 }
 
-/// Associated Legendre function P_n^m(x), m ≥ 0, with the Condon–Shortley phase.
-fn legendre(n: usize, m: usize, x: f64) -> f64 {
+/// The Pochhammer symbol (a)_m = Γ(a + m)/Γ(a) for an integer m, as Cephes' `poch` reduces it: m steps of
+/// the recurrence, multiplying by (a + m − 1), (a + m − 2), … or dividing by (a + m), (a + m + 1), ….
+fn pochhammer(a: f64, mut m: f64) -> f64 {
+    let mut r = 1.0;
+    while m >= 1.0 {
+        if a + m == 1.0 {
+            break;
+        }
+        m -= 1.0;
+        r *= a + m;
+        if !r.is_finite() || r == 0.0 {
+            break;
+        }
+    }
+    while m <= -1.0 {
+        if a + m == 0.0 {
+            break;
+        }
+        r /= a + m;
+        m += 1.0;
+        if !r.is_finite() || r == 0.0 {
+            break;
+        }
+    }
+    r
+}
+
+/// The associated Legendre function P_n^m(x), 0 ≤ m, integer degree n, with the Condon–Shortley phase, as
+/// Zhang and Jin's `LPMV` computes it (SciPy's `lpmv`): the hypergeometric series in (1 + x) for degrees up
+/// to 2 or up to m, otherwise that series at degrees m and m + 1 and the upward recurrence in the degree.
+fn associated_legendre(m: usize, n: usize, x: f64) -> f64 {
     if m > n {
         return 0.0;
     }
-    let s = (1.0 - x * x).max(0.0).sqrt();
-    let mut pmm = 1.0;
-    for k in 0..m {
-        pmm *= -((2 * k + 1) as f64) * s;
+    if n > 2 && n > m {
+        let v0 = m as f64;
+        let mf = m as f64;
+        let (mut p0, mut p1) = (legendre_series(m, m, x), legendre_series(m + 1, m, x));
+        let mut p = p1;
+        for j in 1..(n - m) {
+            let j = j as f64;
+            p = ((2.0 * (v0 + j) + 1.0) * x * p1 - (v0 + j + mf) * p0) / (v0 + j + 1.0 - mf);
+            p0 = p1;
+            p1 = p;
+        }
+        p
+    } else {
+        legendre_series(n, m, x)
     }
-    if n == m {
-        return pmm;
+}
+
+/// Zhang and Jin's `LPMV0` for an integer degree: (−1)^n · c₀ · Σ_k r_k, c₀ = (1 − x²)^{m/2} n(n + m)
+/// Π_{j<m}(n² − j²) / (2^m m!), r_k = r_{k−1} · (k − 1 − n + m)(n + m + k) / (2k(k + m)) · (1 + x).
+fn legendre_series(n: usize, m: usize, x: f64) -> f64 {
+    let v = n as f64;
+    let mf = m as f64;
+    let mut c0 = 1.0;
+    if m != 0 {
+        let mut rg = v * (v + mf);
+        for j in 1..m {
+            let j = j as f64;
+            rg *= v * v - j * j;
+        }
+        let xq = (1.0 - x * x).sqrt();
+        let mut r0 = 1.0;
+        for j in 1..=m {
+            r0 = 0.5 * r0 * xq / j as f64;
+        }
+        c0 = r0 * rg;
     }
-    let mut p_prev = pmm;
-    let mut p = x * (2 * m + 1) as f64 * pmm;
-    for l in (m + 2)..=n {
-        let next = ((2 * l - 1) as f64 * x * p - (l + m - 1) as f64 * p_prev) / (l - m) as f64;
-        p_prev = p;
-        p = next;
+    let (mut sum, mut r) = (1.0, 1.0);
+    for k in 1..=(n - m) {
+        let kf = k as f64;
+        r = 0.5 * r * (-v + mf + kf - 1.0) * (n + m + k) as f64 / (k * (k + m)) as f64 * (1.0 + x);
+        sum += r;
     }
-    p
+    let sign = if n % 2 == 0 { 1.0 } else { -1.0 };
+    sign * c0 * sum
 }
 
 /// Vertices of trimesh's `icosphere(subdivision, radius)`, in its order and with its arithmetic: the
@@ -954,6 +1040,24 @@ mod tests {
                 .all(|(x, y)| x.to_bits() == y.to_bits());
             assert!(same, "{name}");
         }
+    }
+
+    #[test]
+    fn legendre_functions_and_pochhammer_symbols() {
+        for x in [-0.9f64, -0.31, 0.0, 0.47, 1.0] {
+            let s = (1.0 - x * x).sqrt();
+            assert!((associated_legendre(1, 2, x) + 3.0 * x * s).abs() < 1e-14);
+            // Degree 3 > 2 goes through the upward recurrence.
+            assert!(
+                (associated_legendre(0, 3, x) - (5.0 * x * x * x - 3.0 * x) / 2.0).abs() < 1e-14
+            );
+            assert!(
+                (associated_legendre(2, 4, x) - 7.5 * (7.0 * x * x - 1.0) * s * s).abs() < 1e-13
+            );
+        }
+        assert_eq!(pochhammer(3.0, -2.0), 0.5);
+        assert_eq!(pochhammer(1.0, 2.0), 2.0);
+        assert_eq!(pochhammer(4.0, 0.0), 1.0);
     }
 
     #[test]
