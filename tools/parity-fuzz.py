@@ -395,19 +395,57 @@ def trial(binary, params, image, mask):
         if diffs:
             v.update(verdict="differ", ndiff=len(diffs),
                      detail=[(k, a, b, e) for k, a, b, e in sorted(diffs, key=lambda d: -d[3])[:8]])
+            v["lbp3d_only"] = all(k.startswith("lbp-3D") for k, _, _, _ in diffs)
         else:
             v.update(verdict="agree")
     v["ok"] = v["verdict"] in ("agree", "both_refuse")
     if not v["ok"]:
-        v["known"] = known_class(params, v)
+        v["known"] = known_class(params, v, lambda: agrees_without_avx512(binary, params, image, mask))
     return v
 
 
-def known_class(params, v):
+# numpy's AVX-512 loops, turned off for a second opinion (read by numpy when it is imported).
+AVX512_OFF = "X86_V4 AVX512_ICL AVX512_SPR"
+
+
+def numpy_has_avx512():
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:  # numpy 1.x
+        from numpy.core._multiarray_umath import __cpu_features__
+    return bool(__cpu_features__.get("AVX512F")) and not os.environ.get("NPY_DISABLE_CPU_FEATURES")
+
+
+def agrees_without_avx512(binary, params, image, mask):
+    """Whether the trial agrees when PyRadiomics runs in a fresh Python with numpy's AVX-512 loops off."""
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        yaml.safe_dump(params, f, sort_keys=False)
+        path = f.name
+    try:
+        proc = subprocess.run([sys.executable, "-W", "ignore", os.path.abspath(__file__), "--bin", binary,
+                               "check", path, image, mask], capture_output=True, text=True,
+                              env={**os.environ, "NPY_DISABLE_CPU_FEATURES": AVX512_OFF},
+                              timeout=2 * TIMEOUT)
+    finally:
+        os.unlink(path)
+    try:
+        return json.loads(proc.stdout)["ok"]
+    except (ValueError, KeyError):
+        return False
+
+
+def known_class(params, v, agrees_without_avx512=None):
     """The documented class of a disagreement (docs/parity.md), or None for a new one."""
     detail = str(v.get("detail"))
     if v["verdict"] == "we_refuse" and "maxGreyLevels" in detail:
         return "more grey levels than maxGreyLevels"
+    if v["verdict"] == "we_accept" and detail.startswith("py: MemoryError"):
+        return "PyRadiomics runs out of memory"
+    # PyRadiomics' LBP3D differs in the last bit between CPUs (numpy's AVX-512 arccos); this library gives
+    # the AVX2/FMA answer. A disagreement only there that goes away with numpy's AVX-512 loops off is that.
+    if (v["verdict"] == "differ" and v.get("lbp3d_only") and agrees_without_avx512 is not None
+            and numpy_has_avx512() and agrees_without_avx512()):
+        return "LBP3D under numpy's AVX-512 arccos"
     return None
 
 
