@@ -454,7 +454,13 @@ pub fn lbp3d_in_box(
     let data = image.data();
     let (dz, dy, dx) = data.dim();
     bbox.check_inside([dz, dy, dx], "LBP3D box")?;
-    let coeffs = spline_coefficients(data);
+    // The samples reach ⌈R⌉ voxels from the box and their taps two more (mirrored at the edges).
+    let reach = (radius.ceil() as usize).saturating_add(2);
+    let dims = [dz, dy, dx];
+    let lower: [usize; 3] = std::array::from_fn(|a| bbox.lower[a].saturating_sub(reach));
+    let upper: [usize; 3] =
+        std::array::from_fn(|a| bbox.upper[a].saturating_add(reach).min(dims[a] - 1));
+    let coeffs = SplineCoefficients::of_region(data, lower, upper);
     let shape = bbox.shape();
     let mut out = vec![Array3::<f64>::zeros((shape[0], shape[1], shape[2])); levels + 1];
     let mut samples = vec![0.0; vertices.len()];
@@ -796,19 +802,126 @@ fn icosphere(subdivision: usize, radius: f64) -> Vec<[f64; 3]> {
     v
 }
 
-/// Cubic B-spline coefficients of the volume (scipy `spline_filter`, order 3, mirror boundaries), along
-/// each axis in turn.
-fn spline_coefficients(data: ndarray::ArrayView3<'_, f64>) -> Array3<f64> {
-    let mut c = data.to_owned();
-    for axis in 0..3 {
-        if c.len_of(Axis(axis)) < 2 {
-            continue;
+/// Cubic B-spline coefficients (scipy `spline_filter`, order 3, mirror boundaries) of a volume, kept for a
+/// region of it: what [`spline_value`] needs to sample the volume's spline inside that region.
+struct SplineCoefficients {
+    /// The coefficients over the region.
+    c: Array3<f64>,
+    /// The region's first index in the volume.
+    origin: [usize; 3],
+    /// The volume's size.
+    dim: [usize; 3],
+}
+
+impl SplineCoefficients {
+    /// The coefficients at `lower..=upper` (per array axis) of the volume's spline. Each axis is filtered
+    /// in turn over whole lines, as SciPy filters them (the initial values sum whole lines), but only the
+    /// lines that reach the region: every line along z, then along y within the region's slices, then along
+    /// x within its rows; the result equals the whole volume's coefficients there bit for bit.
+    fn of_region(data: ndarray::ArrayView3<'_, f64>, lower: [usize; 3], upper: [usize; 3]) -> Self {
+        let (nz, ny, nx) = data.dim();
+        let (rz, ry, rx) = (
+            upper[0] - lower[0] + 1,
+            upper[1] - lower[1] + 1,
+            upper[2] - lower[2] + 1,
+        );
+        // Along z, one (z, x) plane per y, every x at once; kept for the region's slices.
+        let mut slab = Array3::<f64>::zeros((rz, ny, nx));
+        let mut plane = vec![0.0; nz * nx];
+        for y in 0..ny {
+            for (z, row) in plane.chunks_exact_mut(nx).enumerate() {
+                for (v, &d) in row.iter_mut().zip(data.slice(ndarray::s![z, y, ..])) {
+                    *v = d;
+                }
+            }
+            prefilter_columns(&mut plane, nz, nx);
+            for z in 0..rz {
+                let row = &plane[(z + lower[0]) * nx..(z + lower[0] + 1) * nx];
+                slab.slice_mut(ndarray::s![z, y, ..])
+                    .iter_mut()
+                    .zip(row)
+                    .for_each(|(c, &v)| *c = v);
+            }
         }
-        for lane in c.lanes_mut(Axis(axis)) {
-            cubic_prefilter(lane);
+        // Along y, each slice's (y, x) plane at once; then along x, the region's rows.
+        let mut c = Array3::<f64>::zeros((rz, ry, rx));
+        for z in 0..rz {
+            let mut sheet = slab.slice(ndarray::s![z, .., ..]).to_owned();
+            prefilter_columns(
+                sheet.as_slice_mut().expect("an owned array is contiguous"),
+                ny,
+                nx,
+            );
+            for y in 0..ry {
+                let mut row = sheet.slice_mut(ndarray::s![y + lower[1], ..]);
+                if nx >= 2 {
+                    cubic_prefilter(row.view_mut());
+                }
+                c.slice_mut(ndarray::s![z, y, ..])
+                    .assign(&row.slice(ndarray::s![lower[2]..=upper[2]]));
+            }
+        }
+        SplineCoefficients {
+            c,
+            origin: lower,
+            dim: [nz, ny, nx],
         }
     }
-    c
+
+    /// The coefficients of the whole volume.
+    #[cfg(test)]
+    fn whole(data: ndarray::ArrayView3<'_, f64>) -> Self {
+        let (nz, ny, nx) = data.dim();
+        Self::of_region(data, [0, 0, 0], [nz - 1, ny - 1, nx - 1])
+    }
+}
+
+/// [`cubic_prefilter`] of the `width` columns of a row-major `n × width` block at once: the same steps on
+/// every element, in the same order, so each column's result is that of its own line.
+fn prefilter_columns(block: &mut [f64], n: usize, width: usize) {
+    if n < 2 {
+        return;
+    }
+    let z = SPLINE_POLE;
+    let gain = (1.0 - z) * (1.0 - 1.0 / z);
+    block.iter_mut().for_each(|v| *v *= gain);
+    let z_n_1 = z.powf((n - 1) as f64);
+    let row = |i: usize| i * width..(i + 1) * width;
+    // Causal initial values, into a separate row so that the sums read the unchanged first row.
+    let mut c0: Vec<f64> = block[row(0)]
+        .iter()
+        .zip(&block[row(n - 1)])
+        .map(|(&a, &b)| a + z_n_1 * b)
+        .collect();
+    let mut z_i = z;
+    for i in 1..n - 1 {
+        let (lo, hi) = (row(i), row(n - 1 - i));
+        for ((acc, &a), &b) in c0.iter_mut().zip(&block[lo]).zip(&block[hi]) {
+            *acc += z_i * (a + z_n_1 * b);
+        }
+        z_i *= z;
+    }
+    let denominator = 1.0 - z_n_1 * z_n_1;
+    for (v, acc) in block[row(0)].iter_mut().zip(&c0) {
+        *v = acc / denominator;
+    }
+    for i in 1..n {
+        let (before, rest) = block.split_at_mut(i * width);
+        let previous = &before[(i - 1) * width..];
+        for (v, &p) in rest[..width].iter_mut().zip(previous) {
+            *v += z * p;
+        }
+    }
+    let (before, last) = block.split_at_mut((n - 1) * width);
+    for (v, &p) in last.iter_mut().zip(&before[(n - 2) * width..]) {
+        *v = (z * p + *v) * z / (z * z - 1.0);
+    }
+    for i in (0..n - 1).rev() {
+        let (before, after) = block.split_at_mut((i + 1) * width);
+        for (v, &next) in before[i * width..].iter_mut().zip(&after[..width]) {
+            *v = z * (next - *v);
+        }
+    }
 }
 
 /// The pole of the cubic B-spline prefilter, √3 − 2, as SciPy writes it.
@@ -841,14 +954,13 @@ fn cubic_prefilter(mut line: ArrayViewMut1<'_, f64>) {
     }
 }
 
-/// Cubic B-spline interpolation at the continuous index `p` ([z, y, x]); 0 outside `[0, n − 1]` on any axis.
-fn spline_value(coeffs: &Array3<f64>, p: [f64; 3]) -> f64 {
-    let dim = coeffs.dim();
-    let dim = [dim.0, dim.1, dim.2];
+/// Cubic B-spline interpolation at the continuous index `p` ([z, y, x]) of the volume; 0 outside
+/// `[0, n − 1]` on any axis. The taps (mirrored at the volume's edges) must lie in the coefficients' region.
+fn spline_value(coeffs: &SplineCoefficients, p: [f64; 3]) -> f64 {
     let mut idx = [[0usize; 4]; 3];
     let mut w = [[0.0f64; 4]; 3];
     for a in 0..3 {
-        let n = dim[a];
+        let n = coeffs.dim[a];
         if p[a] < 0.0 || p[a] > (n - 1) as f64 {
             return 0.0;
         }
@@ -861,15 +973,16 @@ fn spline_value(coeffs: &Array3<f64>, p: [f64; 3]) -> f64 {
         let w2 = (u * u * (u - 2.0) * 3.0 + 4.0) / 6.0;
         w[a] = [w0, w1, w2, 1.0 - w0 - w1 - w2];
         for (k, slot) in idx[a].iter_mut().enumerate() {
-            *slot = mirror(fl as i64 - 1 + k as i64, n);
+            *slot = mirror(fl as i64 - 1 + k as i64, n) - coeffs.origin[a];
         }
     }
     // Each coefficient times the weights axis by axis, summed in index order (SciPy's order).
+    let c = &coeffs.c;
     let mut sum = 0.0;
     for i in 0..4 {
         for j in 0..4 {
             for k in 0..4 {
-                sum += coeffs[[idx[0][i], idx[1][j], idx[2][k]]] * w[0][i] * w[1][j] * w[2][k];
+                sum += c[[idx[0][i], idx[1][j], idx[2][k]]] * w[0][i] * w[1][j] * w[2][k];
             }
         }
     }
@@ -1018,7 +1131,8 @@ mod tests {
 
     #[test]
     fn lbp3d_in_a_box_equals_the_whole_image() {
-        let mut data = patchy((12, 11, 10));
+        // The box sits inside: the coefficients' region is a part of the volume along every axis.
+        let mut data = patchy((16, 17, 15));
         data.mapv_inplace(|v| v as f32 as f64);
         let img = image(data).with_pixel_type(Some(DataType::F32));
         let settings = Lbp3dSettings {
@@ -1027,12 +1141,12 @@ mod tests {
         };
         let all = lbp3d(&img, None, &settings).unwrap();
         let bbox = BoundingBox {
-            lower: [3, 2, 4],
-            upper: [8, 9, 6],
+            lower: [5, 4, 6],
+            upper: [9, 11, 8],
         };
         let part = lbp3d_in_box(&img, None, &bbox, &settings).unwrap();
         for ((name, a), (_, b)) in all.iter().zip(&part) {
-            let want = a.data().slice(s![3..=8, 2..=9, 4..=6]).to_owned();
+            let want = a.data().slice(s![5..=9, 4..=11, 6..=8]).to_owned();
             let have = b.data().to_owned();
             let same = want
                 .iter()
@@ -1078,10 +1192,27 @@ mod tests {
     }
 
     #[test]
+    fn column_prefilter_equals_the_line_prefilter() {
+        let (n, width) = (9, 5);
+        let block: Vec<f64> = (0..n * width)
+            .map(|i| ((i * 37) % 23) as f64 * 0.3 - 2.0)
+            .collect();
+        let mut columns = block.clone();
+        prefilter_columns(&mut columns, n, width);
+        for x in 0..width {
+            let mut line: Vec<f64> = (0..n).map(|i| block[i * width + x]).collect();
+            cubic_prefilter(ndarray::ArrayViewMut1::from(&mut line[..]));
+            for i in 0..n {
+                assert_eq!(line[i].to_bits(), columns[i * width + x].to_bits());
+            }
+        }
+    }
+
+    #[test]
     fn cubic_spline_interpolates_the_samples() {
         let data =
             Array3::from_shape_fn((5, 6, 7), |(z, y, x)| ((z * 7 + y * 3 + x * x) % 11) as f64);
-        let c = spline_coefficients(data.view());
+        let c = SplineCoefficients::whole(data.view());
         for ((z, y, x), v) in data.indexed_iter() {
             let got = spline_value(&c, [z as f64, y as f64, x as f64]);
             assert!((got - v).abs() < 1e-12, "{got} vs {v}");
