@@ -667,12 +667,8 @@ fn second_eigenvalue_symmetric(p: &[f64], n: usize) -> Option<f64> {
     Some(mu2 - correction)
 }
 
-/// The eigenvalues of MCC's `Q` for one angle's `n × n` matrix `p` when the general QR route fails: without
-/// the `ε` of its denominator, `Q = D_x⁻¹ P D_y⁻¹ Pᵀ` is similar to the symmetric `C = B Bᵀ`,
-/// `B = D_x^{−½} P D_y^{−½}` over the levels present in rows and columns, so its eigenvalues are real and
-/// non-negative; the two largest of `C` (by bisection) and zeros for the rest. `ε` moves them by about
-/// 1e-16 relative, far below what LAPACK's own rounding leaves on such matrices (1e-13).
-fn top_eigenvalues_of_gram(p: &[f64], n: usize) -> Option<Vec<Eigenvalue>> {
+/// The row and column sums `p_x`, `p_y` of an `n × n` matrix, each summed in index order.
+fn marginals(p: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut p_x = vec![0.0; n];
     let mut p_y = vec![0.0; n];
     for i in 0..n {
@@ -681,6 +677,16 @@ fn top_eigenvalues_of_gram(p: &[f64], n: usize) -> Option<Vec<Eigenvalue>> {
             p_y[j] += p[i * n + j];
         }
     }
+    (p_x, p_y)
+}
+
+/// The eigenvalues of MCC's `Q` for one angle's `n × n` matrix `p` when the general QR route fails: without
+/// the `ε` of its denominator, `Q = D_x⁻¹ P D_y⁻¹ Pᵀ` is similar to the symmetric `C = B Bᵀ`,
+/// `B = D_x^{−½} P D_y^{−½}` over the levels present in rows and columns, so its eigenvalues are real and
+/// non-negative; the two largest of `C` (by bisection) and zeros for the rest. `ε` moves them by about
+/// 1e-16 relative, far below what LAPACK's own rounding leaves on such matrices (1e-13).
+fn top_eigenvalues_of_gram(p: &[f64], n: usize) -> Option<Vec<Eigenvalue>> {
+    let (p_x, p_y) = marginals(p, n);
     let rows: Vec<usize> = (0..n).filter(|&i| p_x[i] > 0.0).collect();
     let cols: Vec<usize> = (0..n).filter(|&j| p_y[j] > 0.0).collect();
     let m = rows.len();
@@ -774,14 +780,7 @@ pub(crate) fn mcc_of(p_all: &[f64], n: usize, n_angles: usize, absent: usize) ->
             eigen.push(None);
             continue;
         }
-        let mut p_x = vec![0.0; n];
-        let mut p_y = vec![0.0; n];
-        for i in 0..n {
-            for j in 0..n {
-                p_x[i] += p[i * n + j];
-                p_y[j] += p[i * n + j];
-            }
-        }
+        let (p_x, p_y) = marginals(p, n);
         // Q = R Pᵀ with R(i,k) = p(i,k) / (p_x(i) p_y(k) + ε): one division per cell instead of one per
         // term, and an inner loop along contiguous rows of R and Pᵀ; the terms are summed over k in order,
         // as PyRadiomics' sum does.
@@ -957,15 +956,7 @@ mod tests {
             }
             let total: f64 = p.iter().sum();
             p.iter_mut().for_each(|v| *v /= total);
-            let q: Vec<f64> = (0..n).map(|i| p[i * n..(i + 1) * n].iter().sum()).collect();
-            let mut full = vec![0.0; n * n];
-            for i in 0..n {
-                for j in 0..n {
-                    full[i * n + j] = (0..n)
-                        .map(|k| p[i * n + k] * p[j * n + k] / (q[i] * q[k] + f64::EPSILON))
-                        .sum();
-                }
-            }
+            let mut full = q_of_symmetric(&p, n);
             let mut ev = linalg::eigenvalues(&mut full, n).unwrap();
             ev.sort_by(|x, y| x.re.total_cmp(&y.re));
             if let Some(second) = second_eigenvalue_symmetric(&p, n) {
@@ -995,6 +986,20 @@ mod tests {
         assert_eq!(second_eigenvalue_symmetric(&p, 6), None);
     }
 
+    /// MCC's `Q` of a symmetric normalised `n × n` matrix `p` (`p_x = p_y`), term by term.
+    fn q_of_symmetric(p: &[f64], n: usize) -> Vec<f64> {
+        let q: Vec<f64> = (0..n).map(|i| p[i * n..(i + 1) * n].iter().sum()).collect();
+        let mut full = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                full[i * n + j] = (0..n)
+                    .map(|k| p[i * n + k] * p[j * n + k] / (q[i] * q[k] + f64::EPSILON))
+                    .sum();
+            }
+        }
+        full
+    }
+
     #[test]
     fn gram_route_gives_the_top_of_q_spectrum() {
         // Levels {0, 1} and {2, 3} never co-occur: Q has eigenvalue 1 twice, then smaller ones.
@@ -1019,15 +1024,7 @@ mod tests {
             "{ev:?}"
         );
         // The general route agrees on the same matrix.
-        let mut q = vec![0.0; n * n];
-        let px: Vec<f64> = (0..n).map(|i| p[i * n..(i + 1) * n].iter().sum()).collect();
-        for i in 0..n {
-            for j in 0..n {
-                q[i * n + j] = (0..n)
-                    .map(|k| p[i * n + k] * p[j * n + k] / (px[i] * px[k] + f64::EPSILON))
-                    .sum();
-            }
-        }
+        let mut q = q_of_symmetric(&p, n);
         let mut general = linalg::eigenvalues(&mut q, n).unwrap();
         general.sort_by(|x, y| x.re.total_cmp(&y.re));
         assert!((general[n - 2].re - ev[n - 2].re).abs() < 1e-12);

@@ -537,52 +537,41 @@ pub fn lbp3d_in_box(
     Ok(named)
 }
 
-/// [`kurtosis`] of float32 samples as SciPy computes it for a float32 array: every step in float32, sums
-/// in numpy's pairwise order, NaN when `m₂ ≤ (ε₃₂ · mean)²`.
-fn kurtosis_f32(x: &[f64]) -> f64 {
-    let a: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-    let n = a.len() as f32;
-    let mean = pairwise_sum_f32(&a) / n;
-    let s2: Vec<f32> = a
-        .iter()
-        .map(|&v| {
-            let d = v - mean;
-            d * d
-        })
-        .collect();
-    let m2 = pairwise_sum_f32(&s2) / n;
-    let s4: Vec<f32> = s2.iter().map(|&v| v * v).collect();
-    let m4 = pairwise_sum_f32(&s4) / n;
-    let floor = f32::EPSILON * mean;
-    if m2 <= floor * floor {
-        f64::NAN
-    } else {
-        (m4 / (m2 * m2) - 3.0) as f64
-    }
+/// scipy.stats.kurtosis (Fisher, biased) in the samples' own float type, as SciPy computes it for an array
+/// of that type: the mean and the moments by numpy's pairwise sums, the fourth power as the square of the
+/// square, NaN when m₂ ≤ (ε · mean)².
+macro_rules! scipy_kurtosis {
+    ($name:ident, $t:ty, $sum:path) => {
+        fn $name(x: &[$t]) -> $t {
+            let n = x.len() as $t;
+            let mean = $sum(x) / n;
+            let s2: Vec<$t> = x
+                .iter()
+                .map(|&v| {
+                    let d = v - mean;
+                    d * d
+                })
+                .collect();
+            let m2 = $sum(&s2) / n;
+            let s4: Vec<$t> = s2.iter().map(|&v| v * v).collect();
+            let m4 = $sum(&s4) / n;
+            let floor = <$t>::EPSILON * mean;
+            if m2 <= floor * floor {
+                <$t>::NAN
+            } else {
+                m4 / (m2 * m2) - 3.0
+            }
+        }
+    };
 }
 
-/// Fisher kurtosis with the biased moments (scipy.stats.kurtosis defaults); NaN when the samples are equal.
-fn kurtosis(x: &[f64]) -> f64 {
-    // As scipy.stats.kurtosis: means by numpy's pairwise sums, the fourth power as the square of the
-    // square, NaN when m₂ ≤ (ε · mean)².
-    let n = x.len() as f64;
-    let mean = pairwise_sum(x) / n;
-    let s2: Vec<f64> = x
-        .iter()
-        .map(|&v| {
-            let d = v - mean;
-            d * d
-        })
-        .collect();
-    let m2 = pairwise_sum(&s2) / n;
-    let s4: Vec<f64> = s2.iter().map(|&v| v * v).collect();
-    let m4 = pairwise_sum(&s4) / n;
-    let floor = f64::EPSILON * mean;
-    if m2 <= floor * floor {
-        f64::NAN
-    } else {
-        m4 / (m2 * m2) - 3.0
-    }
+scipy_kurtosis!(kurtosis, f64, pairwise_sum);
+scipy_kurtosis!(kurtosis_in_f32, f32, pairwise_sum_f32);
+
+/// [`kurtosis`] of float32 samples (held as `f64`) computed in float32, as SciPy does for a float32 array.
+fn kurtosis_f32(x: &[f64]) -> f64 {
+    let a: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    kurtosis_in_f32(&a) as f64
 }
 
 /// A complex product as numpy's vectorised loops compute it on CPUs with fused multiply-add (x86-64 with
