@@ -99,6 +99,28 @@ pub(super) struct KernelBox<'a> {
     pub levels: &'a [u32],
 }
 
+/// One direction's sparse counts: `keys` (`row · stride + column`, one per pair or run, in any order)
+/// sorted and counted into `(row, column, count)` cells appended to `cells`; the direction's range in
+/// `cells` and its number of keys are pushed to `angles`.
+pub(super) fn append_counted_cells(
+    keys: &mut [u64],
+    stride: u64,
+    cells: &mut Vec<(u32, u32, u32)>,
+    angles: &mut Vec<(usize, usize, u64)>,
+) {
+    keys.sort_unstable();
+    let start = cells.len();
+    for same in keys.chunk_by(|a, b| a == b) {
+        let key = same[0];
+        cells.push((
+            (key / stride) as u32,
+            (key % stride) as u32,
+            same.len() as u32,
+        ));
+    }
+    angles.push((start, cells.len(), keys.len() as u64));
+}
+
 /// The grey levels present in one kernel, ascending, and each level's position among them
 /// (`u32::MAX`: absent). [`rank`](Self::rank) fills both; [`reset`](Self::reset) clears them again in
 /// time proportional to the kernel's levels, not to the image's.
@@ -231,20 +253,7 @@ fn count(s: &mut Scratch, setup: &GlcmSetup<'_>, kernel: &KernelBox<'_>) -> usiz
             // No pair at this angle: PyRadiomics drops the angle.
             continue;
         }
-        s.keys.sort_unstable();
-        let start = s.cells.len();
-        let mut k = 0;
-        while k < s.keys.len() {
-            let key = s.keys[k];
-            let mut e = k + 1;
-            while e < s.keys.len() && s.keys[e] == key {
-                e += 1;
-            }
-            s.cells
-                .push(((key / n) as u32, (key % n) as u32, (e - k) as u32));
-            k = e;
-        }
-        s.angles.push((start, s.cells.len(), s.keys.len() as u64));
+        append_counted_cells(&mut s.keys, n, &mut s.cells, &mut s.angles);
     }
     s.angles.len()
 }
@@ -490,6 +499,25 @@ fn classify(v: &[f64], classes: &mut Vec<u64>, class: &mut Vec<u32>, logs: &mut 
     }
 }
 
+/// A random kernel box for the tests: levels `1..=ng`, a fraction `holes` of voxels 0 (no part).
+#[cfg(test)]
+pub(super) fn random_kernel(
+    rng: &mut crate::synthetic::Rng,
+    dims: [usize; 3],
+    ng: u32,
+    holes: f64,
+) -> Vec<u32> {
+    (0..dims.iter().product::<usize>())
+        .map(|_| {
+            if rng.uniform() < holes {
+                0
+            } else {
+                1 + (rng.uniform() * ng as f64).floor() as u32
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,15 +537,7 @@ mod tests {
             let dims = [1 + trial % 3, 2 + trial % 4, 3 + trial % 2];
             let ng = 1 + (trial % 7) * 5;
             let holes = (trial % 5) as f64 / 6.0;
-            let levels: Vec<u32> = (0..dims.iter().product::<usize>())
-                .map(|_| {
-                    if rng.uniform() < holes {
-                        0
-                    } else {
-                        1 + (rng.uniform() * ng as f64).floor() as u32
-                    }
-                })
-                .collect();
+            let levels = random_kernel(&mut rng, dims, ng as u32, holes);
             let max_level = levels.iter().copied().max().unwrap_or(0).max(1);
             let distances = if trial % 4 == 3 { vec![1, 2] } else { vec![1] };
             let symmetric = trial % 6 != 5;

@@ -9,7 +9,7 @@
 use crate::features::glrlm::FEATURES;
 use crate::features::texture::{nanmean, Offset};
 
-use super::glcm::{KernelBox, PresentLevels};
+use super::glcm::{append_counted_cells, KernelBox, PresentLevels};
 
 const NF: usize = 16;
 const _: () = assert!(FEATURES.len() == NF);
@@ -144,20 +144,7 @@ fn count(s: &mut Scratch, directions: &[Offset], kernel: &KernelBox<'_>) -> usiz
         if !multi || s.keys.is_empty() {
             continue;
         }
-        s.keys.sort_unstable();
-        let start = s.cells.len();
-        let mut k = 0;
-        while k < s.keys.len() {
-            let key = s.keys[k];
-            let mut e = k + 1;
-            while e < s.keys.len() && s.keys[e] == key {
-                e += 1;
-            }
-            s.cells
-                .push(((key / stride) as u32, (key % stride) as u32, (e - k) as u32));
-            k = e;
-        }
-        s.angles.push((start, s.cells.len(), s.keys.len() as u64));
+        append_counted_cells(&mut s.keys, stride, &mut s.cells, &mut s.angles);
     }
     s.angles.len()
 }
@@ -265,6 +252,7 @@ fn angle_features(s: &mut Scratch, a: usize) -> [f64; NF] {
 
 #[cfg(test)]
 mod tests {
+    use super::super::glcm::random_kernel;
     use super::*;
     use crate::features::glrlm;
     use crate::features::texture::angles_within;
@@ -282,15 +270,7 @@ mod tests {
             let dims = [1 + trial % 3, 1 + trial % 4, 2 + trial % 5];
             let ng = 1 + trial % 4;
             let holes = (trial % 5) as f64 / 6.0;
-            let levels: Vec<u32> = (0..dims.iter().product::<usize>())
-                .map(|_| {
-                    if rng.uniform() < holes {
-                        0
-                    } else {
-                        1 + (rng.uniform() * ng as f64).floor() as u32
-                    }
-                })
-                .collect();
+            let levels = random_kernel(&mut rng, dims, ng as u32, holes);
             let max_level = levels.iter().copied().max().unwrap_or(0).max(1);
             let directions = angles_within(dims, &[1], None, false);
             if !applies(&directions, false) {
