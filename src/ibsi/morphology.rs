@@ -218,16 +218,8 @@ pub fn moran_geary(points: &[[f64; 3]], values: &[f64]) -> (f64, f64) {
             [w, m, g]
         })
         .collect();
-    let (mut w, mut m, mut g) = (0.0, 0.0, 0.0);
-    for [a, b, c] in partial {
-        w += a;
-        m += b;
-        g += c;
-    }
     // Ordered pairs: every sum doubles, which cancels in I and in C.
-    let moran = n as f64 / w * m / ss;
-    let geary = (n - 1) as f64 / (2.0 * w) * g / ss;
-    (moran, geary)
+    moran_geary_from_sums(&partial, n, ss)
 }
 
 /// Moran's I and Geary's C of the intensities `image` within `roi` (both indexed `[z, y, x]` on one grid
@@ -349,8 +341,14 @@ pub fn moran_geary_grid(
             acc
         })
         .collect();
+    moran_geary_from_sums(&partial, n, ss)
+}
+
+/// Moran's I and Geary's C from per-chunk sums `[Σ w, Σ w·dᵢ·dⱼ, Σ w·(xᵢ − xⱼ)²]` (added in chunk order),
+/// `n` voxels and the sum of squared deviations `ss`.
+fn moran_geary_from_sums(partial: &[[f64; 3]], n: usize, ss: f64) -> (f64, f64) {
     let (mut w, mut m, mut g) = (0.0, 0.0, 0.0);
-    for [a, b, c] in partial {
+    for &[a, b, c] in partial {
         w += a;
         m += b;
         g += c;
