@@ -52,7 +52,7 @@ use ndarray::ArrayView3;
 use serde_json::Value;
 
 use crate::error::Result;
-use crate::extract::{format_value, Features};
+use crate::extract::Features;
 use crate::image::io::DataType;
 use crate::image::{check_same_grid, Geometry, Image, Mask};
 use crate::numeric::pairwise_sum;
@@ -651,12 +651,7 @@ pub fn to_csv(diagnostics: &Diagnostics, features: &Features) -> String {
         out.push_str(&csv_cell(&v.to_python_str()));
         out.push('\n');
     }
-    for (n, v) in features.iter() {
-        out.push_str(n);
-        out.push(',');
-        out.push_str(&format_value(*v));
-        out.push('\n');
-    }
+    features.push_csv_rows(&mut out);
     out
 }
 

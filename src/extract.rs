@@ -139,13 +139,18 @@ impl Features {
     /// CSV with the header `name,value`, one feature per row, values in shortest round-trip form.
     pub fn to_csv(&self) -> String {
         let mut out = String::from("name,value\n");
+        self.push_csv_rows(&mut out);
+        out
+    }
+
+    /// Appends one `name,value` row per feature to `out`.
+    pub(crate) fn push_csv_rows(&self, out: &mut String) {
         for (n, v) in self.iter() {
             out.push_str(n);
             out.push(',');
             out.push_str(&format_value(*v));
             out.push('\n');
         }
-        out
     }
 
     /// A JSON object `{name: value}` in order; non-finite values are written as `null`.
