@@ -12,6 +12,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+mod common;
+
 use ndarray::Array3;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -153,24 +155,9 @@ fn document(invalid: bool) -> impl Strategy<Value = Value> {
         })
 }
 
-/// A random small case: dims (z, y, x), integer intensities in a narrow range, a ROI of random voxels.
+/// A random small case (see `common::small_case`).
 fn small_case() -> impl Strategy<Value = (Array3<f64>, Array3<f64>)> {
-    (2usize..5, 4usize..8, 4usize..8).prop_flat_map(|(z, y, x)| {
-        (
-            proptest::collection::vec(-3i32..6, z * y * x),
-            proptest::collection::vec(0u8..3, z * y * x),
-        )
-            .prop_map(move |(v, m)| {
-                let img = Array3::from_shape_vec((z, y, x), v.into_iter().map(f64::from).collect())
-                    .unwrap();
-                let lab = Array3::from_shape_vec(
-                    (z, y, x),
-                    m.into_iter().map(|b| f64::from(b.min(1))).collect(),
-                )
-                .unwrap();
-                (img, lab)
-            })
-    })
+    common::small_case(2..5, 4..8)
 }
 
 fn extract(

@@ -5,6 +5,8 @@
 
 use std::io::Write;
 
+mod common;
+
 use ndarray::Array3;
 use proptest::prelude::*;
 use radiomics::image::io::nifti::{read_nifti_bytes, read_nifti_bytes_with};
@@ -633,25 +635,9 @@ fn bad_feature_tables() {
 
 // ---------------------------------------------------------------------------------- property tests
 
-/// A random small case: dims (z, y, x), integer intensities in a narrow range (so that textures repeat),
-/// and a ROI of random voxels.
+/// A random small case (see `common::small_case`), single slices included.
 fn small_case() -> impl Strategy<Value = (Array3<f64>, Array3<f64>)> {
-    (1usize..4, 3usize..7, 3usize..7).prop_flat_map(|(z, y, x)| {
-        (
-            proptest::collection::vec(-3i32..6, z * y * x),
-            proptest::collection::vec(0u8..3, z * y * x),
-        )
-            .prop_map(move |(v, m)| {
-                let img = Array3::from_shape_vec((z, y, x), v.into_iter().map(f64::from).collect())
-                    .unwrap();
-                let lab = Array3::from_shape_vec(
-                    (z, y, x),
-                    m.into_iter().map(|b| f64::from(b.min(1))).collect(),
-                )
-                .unwrap();
-                (img, lab)
-            })
-    })
+    common::small_case(1..4, 3..7)
 }
 
 /// Features that are NaN on some valid ROIs, each because its formula divides by zero there (a zero

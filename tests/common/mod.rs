@@ -92,3 +92,31 @@ pub fn read_baseline(path: &Path) -> HashMap<String, HashMap<String, String>> {
     }
     cols
 }
+
+/// A random small case for property tests: `slices` × `side` × `side` voxels (z, y, x), integer intensities
+/// in a narrow range (so that textures repeat), and a label image of random ROI voxels (label 1).
+pub fn small_case(
+    slices: std::ops::Range<usize>,
+    side: std::ops::Range<usize>,
+) -> impl proptest::strategy::Strategy<Value = (ndarray::Array3<f64>, ndarray::Array3<f64>)> {
+    use proptest::prelude::*;
+    (slices, side.clone(), side).prop_flat_map(|(z, y, x)| {
+        (
+            proptest::collection::vec(-3i32..6, z * y * x),
+            proptest::collection::vec(0u8..3, z * y * x),
+        )
+            .prop_map(move |(v, m)| {
+                let img = ndarray::Array3::from_shape_vec(
+                    (z, y, x),
+                    v.into_iter().map(f64::from).collect(),
+                )
+                .unwrap();
+                let lab = ndarray::Array3::from_shape_vec(
+                    (z, y, x),
+                    m.into_iter().map(|b| f64::from(b.min(1))).collect(),
+                )
+                .unwrap();
+                (img, lab)
+            })
+    })
+}
